@@ -1,0 +1,96 @@
+"""Helpers shared by every command module: the command class, the session, common options.
+
+Every leaf command gets `--format table|tsv|json` automatically, so
+`wordshell similar king --format json` and the same words at the REPL prompt work.
+"""
+
+from __future__ import annotations
+
+import click
+
+from wordshell.render import FORMATS
+from wordshell.session import Session
+
+pass_session = click.make_pass_decorator(Session, ensure=True)
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _set_format(ctx: click.Context, _param, value):
+    if value:
+        ctx.ensure_object(Session).fmt = value
+    return value
+
+
+class WsCommand(click.Command):
+    """click.Command + the shared `--format` option."""
+
+    def __init__(self, *args, **kwargs):
+        settings = kwargs.setdefault("context_settings", {})
+        for k, v in CONTEXT.items():
+            settings.setdefault(k, v)
+        super().__init__(*args, **kwargs)
+        self.params.append(click.Option(
+            ["--format", "fmt"], type=click.Choice(FORMATS), default=None, expose_value=False,
+            callback=_set_format, help="Output format (default: table on a terminal, tsv in a pipe)."))
+
+
+def command(name: str | None = None, **kwargs):
+    """`@command("similar")` = click.command with WsCommand."""
+    return click.command(name, cls=WsCommand, **kwargs)
+
+
+def model_option(help: str = "Model name (default: the active model, see 'use').", **kwargs):
+    return click.option("--model", "-m", "model", default=None, metavar="NAME", help=help,
+                        shell_complete=_complete_models, **kwargs)
+
+
+def _complete_models(ctx, _param, incomplete):
+    try:
+        return [n for n in Session().store.model_names() if n.startswith(incomplete)]
+    except Exception:
+        return []
+
+
+# -- corpus / tokenizer options shared by the training commands ---------------------
+
+def corpus_options(fn):
+    """--corpus, --encoding and the tokenizer flags (stored with the model)."""
+    opts = [
+        click.option("--corpus", "-c", required=True, metavar="NAME|PATH|-",
+                     help="A corpus name (see 'corpus list'), a file/dir/glob, or - for stdin."),
+        click.option("--encoding", default=None, metavar="ENC", help="Text encoding (default utf-8)."),
+        click.option("--lowercase/--cased", "lowercase", default=True, show_default=True,
+                     help="Lower-case the text."),
+        click.option("--punct/--no-punct", "punct", default=False, show_default=True,
+                     help="Keep punctuation marks as tokens."),
+        click.option("--split", type=click.Choice(["words", "whitespace"]), default="words", show_default=True,
+                     help="words: letters/digits runs; whitespace: the text is already tokenised (PTB, WikiText)."),
+    ]
+    for o in reversed(opts):
+        fn = o(fn)
+    return fn
+
+
+def tokenizer_from(kw: dict):
+    """Pop the tokenizer flags from a command's kwargs and build the Tokenizer."""
+    from wordshell.tokens import Tokenizer
+
+    return Tokenizer(lowercase=kw.pop("lowercase", True), punct=kw.pop("punct", False),
+                     split=kw.pop("split", "words"))
+
+
+def background_option(fn):
+    return click.option("--background", "-b", is_flag=True,
+                        help="Train in a background process; see 'jobs'.")(fn)
+
+
+def run_in_background(session: Session, name: str, kind: str):
+    """Start this same command (without --background) as a job; return its Result."""
+    from wordshell.result import message
+    from wordshell.store import validate_name
+
+    validate_name(name)
+    argv = [a for a in session.argv if a not in ("--background", "-b", "&")]
+    job = session.jobs.start(model=name, kind=kind, argv=argv)
+    return message(f"started job {job.id}: {kind} '{name}' in the background (pid {job.pid}); "
+                   f"see 'jobs', 'jobs watch {job.id}'", job=job.id, model=name, pid=job.pid)

@@ -1,0 +1,210 @@
+"""`models list|info|rm|import|export` and `use`."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from wordshell.cmd import CONTEXT, command, pass_session
+from wordshell.errors import UsageError
+from wordshell.result import Result, message
+
+
+@click.group("models", context_settings=CONTEXT, invoke_without_command=True)
+@click.pass_context
+def models(ctx):
+    """List, inspect, import, export and remove models (no subcommand = list)."""
+    if ctx.invoked_subcommand is None:
+        return ctx.invoke(list_models)
+    return None
+
+
+def _size(path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.path.getsize(os.path.join(root, f))
+            except OSError:
+                pass
+    return total
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def _summary(meta: dict) -> str:
+    cfg = meta.get("config") or {}
+    fam = meta.get("family")
+    if fam == "vectors":
+        bits = [f"{meta.get('vocab_size', 0):,} words x {meta.get('dim')}"]
+        if meta.get("kind") in ("word2vec", "fasttext") and "sg" in cfg:
+            bits.append("skip-gram" if cfg.get("sg") else "CBOW")
+        if meta.get("kind") == "fasttext":
+            bits.append(f"n-grams {meta.get('min_n')}-{meta.get('max_n')}")
+        return ", ".join(bits)
+    metrics = meta.get("metrics") or {}
+    bits = []
+    for k in ("valid_ppl", "valid_acc", "params"):
+        if k in metrics:
+            v = metrics[k]
+            bits.append(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}")
+    return ", ".join(bits)
+
+
+@command("list")
+@pass_session
+def list_models(session):
+    """All models in the workspace."""
+    rows = []
+    active = session.active_model
+    for name, meta in session.store.iter_models():
+        d = session.store.model_dir(name)
+        if meta is None:
+            rows.append((name, "(training)", "", "", human_bytes(_size(d)), False))
+            continue
+        corpus = (meta.get("corpus") or {}).get("name") or (meta.get("imported") or {}).get("format", "")
+        rows.append((name, meta.get("kind", "?"), corpus, _summary(meta), human_bytes(_size(d)), name == active))
+    if not rows:
+        return message(f"no models in {session.store.checkpoints_dir} yet; try 'demo' or 'train word2vec'")
+    return Result(["name", "kind", "corpus", "summary", "size", "active"], rows, title="Models",
+                  styles={0: "bold"})
+
+
+@command("info")
+@click.argument("name", required=False)
+@pass_session
+def info(session, name):
+    """Everything model.json records: kind, hyperparameters, corpus, training, metrics."""
+    name = session.model_name(name)
+    meta = session.store.model_meta(name)
+    if session.fmt == "json":
+        return Result(data=meta)
+    rows = [("kind", meta.get("kind")), ("family", meta.get("family"))]
+    for key in ("vocab_size", "dim", "min_n", "max_n", "bucket"):
+        if key in meta:
+            rows.append((key, meta[key]))
+    for section in ("config", "tokenizer", "corpus", "training", "imported", "metrics"):
+        val = meta.get(section)
+        if isinstance(val, dict):
+            for k, v in val.items():
+                if v is not None and k != "top":
+                    rows.append((f"{section}.{k}", v))
+    hist = meta.get("history") or []
+    if hist:
+        first, last = hist[0], hist[-1]
+        for k in ("loss", "train_loss", "valid_ppl", "valid_acc"):
+            if k in first and k in last:
+                rows.append((f"history.{k}", f"{first[k]:.4g} -> {last[k]:.4g} over {len(hist)} evals"))
+    for key in ("command", "created", "seed"):
+        if meta.get(key) not in (None, ""):
+            rows.append((key, meta[key]))
+    rows.append(("versions", ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items())))
+    rows.append(("path", str(session.store.model_dir(name))))
+    return Result(["field", "value"], [(k, v if not isinstance(v, (dict, list)) else str(v)) for k, v in rows],
+                  title=f"Model '{name}'", styles={0: "bold"})
+
+
+@command("rm")
+@click.argument("names", nargs=-1, required=True)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask (one-shot runs never ask).")
+@pass_session
+def rm(session, names, yes):
+    """Remove models (and their checkpoints)."""
+    for name in names:
+        job = session.store.model_dir(name) / "job.json"
+        if job.exists() and not session.store.has_model(name):
+            pass
+        session.store.remove_model(name)
+        session.forget(name)
+        if session.active_model == name:
+            session.use(None)
+    return message(f"removed {', '.join(names)}", removed=list(names))
+
+
+@command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("name")
+@click.option("--format", "-F", "vformat", type=click.Choice(["word2vec", "word2vec-text", "glove", "fasttext",
+                                                              "fasttext-vec"]),
+              default=None, help="File format (default: detected).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Read only the first N vectors.")
+@click.option("--lowercase/--cased", default=None, help="Lower-case query words (default: exact, then lower case).")
+@click.option("--force", is_flag=True, help="Replace an existing model of this name.")
+@pass_session
+def import_(session, path, name, vformat, limit, lowercase, force):
+    """Import vectors: word2vec .bin/.txt, GloVe .txt, fastText .bin (with n-grams) or .vec.
+
+    \b
+      models import ~/glove.6B.100d.txt glove100 --format glove
+      models import cc.en.300.bin ft-en --limit 200000
+    """
+    from wordshell.formats import import_vectors
+    from wordshell.store import validate_name
+
+    validate_name(name)
+    if session.store.has_model(name) and not force:
+        raise UsageError(f"model '{name}' exists", "use --force to replace it")
+    if vformat == "fasttext-vec":
+        vformat = "word2vec-text"
+    meta = import_vectors(session.store, path, name, vformat, limit, lowercase, command=session.command_line)
+    session.forget(name)
+    extra = f", n-grams {meta['min_n']}-{meta['max_n']} in {meta['bucket']:,} buckets" if meta.get("bucket") else ""
+    return message(f"imported {meta['vocab_size']:,} vectors of {meta['dim']} dims as '{name}' "
+                   f"({meta['imported']['format']}{extra})", model=name, words=meta["vocab_size"], dim=meta["dim"])
+
+
+import_.name = "import"
+
+
+@command("export")
+@click.argument("name")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--format", "-F", "vformat", type=click.Choice(["word2vec", "word2vec-text", "glove", "fasttext-vec"]),
+              default=None, help="Default: by extension (.bin word2vec, .vec fasttext-vec, .txt word2vec-text).")
+@pass_session
+def export(session, name, path, vformat):
+    """Export vectors for gensim, fastText, spaCy and others.
+
+    \b
+      models export w2v w2v.bin
+      models export w2v vectors.txt --format glove
+    """
+    from wordshell.formats import export_vectors
+
+    if vformat is None:
+        vformat = {".bin": "word2vec", ".vec": "fasttext-vec"}.get(os.path.splitext(path)[1], "word2vec-text")
+    kv = session.vectors(name)
+    out = export_vectors(kv, path, vformat)
+    note = []
+    if kv.is_fasttext:
+        note.append("only the word vectors were exported; the n-gram buckets stay in the workspace")
+    r = message(f"wrote {len(kv):,} vectors to {out} ({vformat})", path=str(out), format=vformat, words=len(kv))
+    r.notes = note
+    return r
+
+
+for _c in (list_models, info, rm, import_, export):
+    models.add_command(_c)
+
+
+@command("use")
+@click.argument("name", required=False)
+@click.option("--none", "clear", is_flag=True, help="Clear the active model.")
+@pass_session
+def use(session, name, clear):
+    """Set the active model, used when a command gets no --model (kept in the workspace)."""
+    if clear:
+        session.use(None)
+        return message("no active model")
+    if not name:
+        return message(f"active model: {session.active_model or '(none)'}", model=session.active_model)
+    session.use(name)
+    meta = session.store.model_meta(name)
+    return message(f"using '{name}' ({meta.get('kind')}, {_summary(meta)})", model=name)

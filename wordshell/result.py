@@ -1,0 +1,49 @@
+"""What a command returns: plain data, no formatting.
+
+render.py turns a Result into a rich table (terminal), TSV (pipe) or JSON Lines.
+`rows` may be a generator: streaming commands (classify, generate) yield rows as
+they are computed and the renderer flushes each one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+
+@dataclass
+class Result:
+    headers: Sequence[str] = ()
+    rows: Iterable[Sequence[Any]] = ()
+    title: str = ""
+    notes: list[str] = field(default_factory=list)
+    # JSON keys for the columns; defaults to the headers in snake_case.
+    keys: Sequence[str] | None = None
+    # A one-line outcome for commands that act rather than answer ("saved model m").
+    message: str = ""
+    # Text streamed as it is produced (generate); printed as-is, no table.
+    text: Iterable[str] | None = None
+    # Column index -> style name for the table view (e.g. {0: "bold"}).
+    styles: dict[int, str] = field(default_factory=dict)
+    # Extra structured data for --format json when there are no rows (e.g. a summary object).
+    data: dict[str, Any] | None = None
+
+    def json_keys(self) -> list[str]:
+        if self.keys is not None:
+            return list(self.keys)
+        return [snake(h) for h in self.headers]
+
+
+def snake(header: str) -> str:
+    out = []
+    for ch in header.strip().lower():
+        out.append(ch if ch.isalnum() else "_")
+    key = "".join(out).strip("_")
+    while "__" in key:
+        key = key.replace("__", "_")
+    return key or "value"
+
+
+def message(text: str, **data: Any) -> Result:
+    """A Result for an action: one line for people, `data` for --format json."""
+    return Result(message=text, data=data or None)

@@ -1,0 +1,140 @@
+"""Reading text the way users hand it to us: plain, .gz, .bz2, .xz, stdin; UTF-8 or a named encoding.
+
+Every reader fails with one clear line (BadInput) on binary data or a wrong encoding,
+naming the file and line, and never needs the whole file in memory: a line longer than
+`max_chars` (text8 is one 100 MB line) is cut at whitespace into several pieces.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import io
+import lzma
+import os
+import sys
+from pathlib import Path
+from typing import IO, BinaryIO, Iterator
+
+from wordshell.errors import BadInput, NotFound
+
+MAX_CHARS = 1 << 20
+
+
+def open_binary(path: str | os.PathLike) -> BinaryIO:
+    """Open a file for reading bytes, decompressing by extension."""
+    p = str(path)
+    try:
+        if p.endswith(".gz"):
+            return gzip.open(p, "rb")
+        if p.endswith(".bz2"):
+            return bz2.open(p, "rb")
+        if p.endswith((".xz", ".lzma")):
+            return lzma.open(p, "rb")
+        return open(p, "rb")
+    except FileNotFoundError:
+        raise NotFound(f"no such file: {p}") from None
+    except IsADirectoryError:
+        raise BadInput(f"{p} is a directory, not a file") from None
+    except PermissionError:
+        raise BadInput(f"cannot read {p}: permission denied") from None
+
+
+def check_encoding(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise BadInput(f"unknown encoding {encoding!r}", "try utf-8 or latin-1") from None
+
+
+def iter_lines(raw: BinaryIO, name: str, encoding: str = "utf-8",
+               max_chars: int = MAX_CHARS) -> Iterator[str]:
+    """Decoded lines without their line ending ('\\n' or '\\r\\n').
+
+    Raises BadInput on a NUL byte in the first 8 KiB (binary file) or bytes that are not
+    valid in `encoding`.
+    """
+    encoding = check_encoding(encoding)
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw, 1 << 16)  # type: ignore[arg-type]
+    try:
+        head = buffered.peek(8192)[:8192]
+    except (OSError, EOFError, ValueError) as e:
+        raise BadInput(f"cannot read {name}: {e}") from None
+    if b"\x00" in head and not encoding.startswith("utf-16"):
+        raise BadInput(f"{name} looks like a binary file, not text")
+    text = io.TextIOWrapper(buffered, encoding=encoding, errors="strict", newline=None)
+    lineno = 0
+    carry = ""
+    try:
+        while True:
+            piece = text.readline(max_chars)
+            if not piece:
+                break
+            if piece.endswith("\n"):
+                lineno += 1
+                line = carry + piece[:-1]
+                carry = ""
+                yield line
+                continue
+            # an over-long line: emit up to its last whitespace, keep the rest
+            chunk = carry + piece
+            cut = max(chunk.rfind(" "), chunk.rfind("\t"))
+            if cut <= 0 or len(chunk) < max_chars:
+                if len(chunk) >= 4 * max_chars:  # no whitespace at all: cut anyway
+                    yield chunk
+                    carry = ""
+                else:
+                    carry = chunk
+                continue
+            yield chunk[:cut]
+            carry = chunk[cut + 1:]
+        if carry:
+            yield carry
+    except UnicodeDecodeError as e:
+        hint = "pass --encoding latin-1 (or the file's encoding)" if encoding == "utf-8" else None
+        raise BadInput(f"{name}: not valid {encoding} text near line {lineno + 1} "
+                       f"(byte 0x{e.object[e.start]:02x})", hint) from None
+    except (OSError, EOFError, ValueError) as e:  # truncated .gz/.bz2, etc.
+        raise BadInput(f"cannot read {name}: {e}") from None
+
+
+def read_lines(path: str | os.PathLike, encoding: str = "utf-8") -> Iterator[str]:
+    """Lines of a (possibly compressed) file; '-' is stdin."""
+    if str(path) == "-":
+        yield from iter_lines(sys.stdin.buffer, "<stdin>", encoding)
+        return
+    with open_binary(path) as f:
+        yield from iter_lines(f, str(path), encoding)
+
+
+def stdin_lines(stream: IO | None = None, encoding: str = "utf-8") -> Iterator[str]:
+    stream = stream if stream is not None else sys.stdin
+    raw = getattr(stream, "buffer", None)
+    if raw is None:  # a text stream without bytes underneath (tests, REPL)
+        for line in stream:
+            yield line.rstrip("\r\n")
+        return
+    yield from iter_lines(raw, "<stdin>", encoding)
+
+
+def expand_paths(spec: str) -> list[Path]:
+    """A file, a directory (all files below it, sorted) or a glob, as a list of files."""
+    import glob
+
+    p = Path(spec).expanduser()
+    if p.is_file():
+        return [p.resolve()]
+    if p.is_dir():
+        files = sorted(f.resolve() for f in p.rglob("*")
+                       if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        if not files:
+            raise BadInput(f"directory {spec} holds no files")
+        return files
+    if any(ch in spec for ch in "*?["):
+        files = sorted(Path(f).resolve() for f in glob.glob(os.path.expanduser(spec), recursive=True)
+                       if Path(f).is_file())
+        if not files:
+            raise NotFound(f"no files match {spec}")
+        return files
+    raise NotFound(f"no such file or directory: {spec}")

@@ -1,0 +1,292 @@
+"""Stored word vectors and the queries on them, in numpy only (no gensim, no torch).
+
+On disk (checkpoints/<model>/):
+    vectors.npy   float32 (V, D), row i is the word on line i of vocab.txt (frequency order)
+    vocab.txt     one word per line
+    norms.npy     float32 (V,) L2 norms, so a query never recomputes them
+    counts.npy    int64 (V,) corpus counts, when known
+    ngrams.npy    float32 (buckets, D) FastText n-gram vectors (min_n/max_n/bucket in model.json)
+
+Scores match gensim's KeyedVectors for the same vectors: `most_similar` averages the
+unit vectors of the inputs (negatives weighted -1), normalises, and ranks every word by
+cosine; 3CosMul follows Levy & Goldberg (2014) with cosines shifted to [0, 1].
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from wordshell.errors import BadInput, CorruptFile, UnknownWord, UsageError
+from wordshell.store import Store, atomic_save_npy, atomic_write
+from wordshell.tokens import Tokenizer
+
+
+class KeyedVectors:
+    def __init__(self, words: list[str], vectors: np.ndarray, *, name: str = "", meta: dict | None = None,
+                 norms: np.ndarray | None = None, ngrams: np.ndarray | None = None,
+                 counts: np.ndarray | None = None):
+        assert vectors.ndim == 2 and len(words) == vectors.shape[0], (len(words), vectors.shape)
+        self.words = words
+        self.vectors = vectors
+        self.name = name
+        self.meta = meta or {}
+        self.index = {w: i for i, w in enumerate(words)}
+        self._norms = norms
+        self.ngrams = ngrams
+        self.counts = counts
+        tok = self.meta.get("tokenizer")
+        self.tokenizer = Tokenizer.from_spec(tok) if tok else None
+        self._vocab_text: str | None = None
+
+    # -- loading ----------------------------------------------------------------
+    @classmethod
+    def load(cls, store: Store, name: str) -> "KeyedVectors":
+        meta = store.model_meta(name)
+        if meta.get("family") != "vectors":
+            raise UsageError(f"model '{name}' is a {meta.get('kind')} model, not word vectors")
+        d = store.model_dir(name)
+        try:
+            vectors = np.load(d / "vectors.npy", mmap_mode="r", allow_pickle=False)
+            words = (d / "vocab.txt").read_text(encoding="utf-8").split("\n")
+            if words and words[-1] == "":
+                words.pop()
+            norms = np.load(d / "norms.npy", mmap_mode="r") if (d / "norms.npy").exists() else None
+            counts = np.load(d / "counts.npy", mmap_mode="r") if (d / "counts.npy").exists() else None
+            ngrams = np.load(d / "ngrams.npy", mmap_mode="r") if (d / "ngrams.npy").exists() else None
+        except FileNotFoundError as e:
+            raise CorruptFile(f"model '{name}' is incomplete: {Path(e.filename).name} is missing") from None
+        except (ValueError, OSError, UnicodeDecodeError) as e:
+            raise CorruptFile(f"model '{name}' is corrupt: {e}") from None
+        if vectors.ndim != 2 or vectors.shape[0] != len(words) or (norms is not None and norms.shape[0] != len(words)):
+            raise CorruptFile(f"model '{name}' is inconsistent: {vectors.shape[0] if vectors.ndim == 2 else '?'} "
+                              f"vectors for {len(words)} words")
+        return cls(words, vectors, name=name, meta=meta, norms=norms, ngrams=ngrams, counts=counts)
+
+    # -- basics -------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def dim(self) -> int:
+        return self.vectors.shape[1]
+
+    @property
+    def norms(self) -> np.ndarray:
+        if self._norms is None:
+            self._norms = np.linalg.norm(self.vectors, axis=1).astype(np.float32)
+        return self._norms
+
+    @property
+    def is_fasttext(self) -> bool:
+        return self.ngrams is not None and self.ngrams.shape[0] > 0
+
+    def key(self, word: str) -> str | None:
+        """The vocabulary entry a query word maps to (lower-cased for lower-cased models)."""
+        if word in self.index:
+            return word
+        if self.tokenizer is None or self.tokenizer.lowercase:
+            low = word.lower()
+            if low in self.index:
+                return low
+        return None
+
+    def has(self, word: str) -> bool:
+        return self.key(word) is not None
+
+    def unknown(self, word: str) -> UnknownWord:
+        from wordshell.suggest import close_words
+
+        return UnknownWord(word, self.name, close_words(word, self.index))
+
+    def idx(self, word: str) -> int:
+        k = self.key(word)
+        if k is None:
+            raise self.unknown(word)
+        return self.index[k]
+
+    def get(self, word: str, allow_oov: bool = True) -> np.ndarray:
+        """A word's vector; FastText models build one from n-grams for unseen words."""
+        k = self.key(word)
+        if k is not None:
+            return np.asarray(self.vectors[self.index[k]])
+        if allow_oov and self.is_fasttext:
+            v = self.oov_vector(word)
+            if v is not None:
+                return v
+        raise self.unknown(word)
+
+    def oov_vector(self, word: str) -> np.ndarray | None:
+        from wordshell.ngrams import oov_vector
+
+        w = self.tokenizer.normalize(word) if self.tokenizer else word
+        return oov_vector(w, self.ngrams, int(self.meta["min_n"]), int(self.meta["max_n"]))
+
+    # -- neighbours ---------------------------------------------------------------
+    def _unit(self, v: np.ndarray) -> np.ndarray:
+        n = np.linalg.norm(v)
+        if n == 0:
+            raise BadInput("the query vector is zero (the words cancel out)")
+        return v / n
+
+    def scores(self, query: np.ndarray, restrict: int | None = None) -> np.ndarray:
+        """Cosine of `query` (float64, unit length) with every word (or the first `restrict`)."""
+        end = min(restrict, len(self)) if restrict else len(self)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = (self.vectors[:end] @ query) / self.norms[:end]
+        return np.nan_to_num(s, nan=-1.0)
+
+    def top(self, scores: np.ndarray, topn: int, exclude: set[int] = frozenset()) -> list[tuple[str, float]]:
+        k = min(len(scores), topn + len(exclude))
+        if k <= 0:
+            return []
+        if k < len(scores):
+            part = np.argpartition(-scores, k - 1)[:k]
+        else:
+            part = np.arange(len(scores))
+        best = part[np.argsort(-scores[part], kind="stable")]
+        return [(self.words[i], float(scores[i])) for i in best if int(i) not in exclude][:topn]
+
+    def mean_query(self, positive: Sequence[str], negative: Sequence[str] = ()) -> tuple[np.ndarray, set[int]]:
+        """gensim's most_similar query: mean of unit vectors (+1 / -1 weights), normalised."""
+        if not positive and not negative:
+            raise UsageError("give at least one word")
+        mean = np.zeros(self.dim, dtype=np.float64)
+        exclude: set[int] = set()
+        for word, weight in [(w, 1.0) for w in positive] + [(w, -1.0) for w in negative]:
+            v = self.get(word).astype(np.float64)
+            k = self.key(word)
+            if k is not None:
+                exclude.add(self.index[k])
+            mean += weight * self._unit(v)
+        return self._unit(mean), exclude
+
+    def most_similar(self, positive: Sequence[str], negative: Sequence[str] = (), topn: int = 10,
+                     restrict: int | None = None) -> list[tuple[str, float]]:
+        """>>> kv.most_similar(["king"], topn=3)   # doctest: +SKIP"""
+        query, exclude = self.mean_query(positive, negative)
+        return self.top(self.scores(query, restrict), topn, exclude)
+
+    def cosmul_scores(self, positive: Sequence[str], negative: Sequence[str]) -> tuple[np.ndarray, set[int]]:
+        """3CosMul (Levy & Goldberg 2014): prod((1+cos)/2 of positives) / (prod(... negatives) + 1e-6)."""
+        exclude = {self.index[k] for k in (self.key(w) for w in [*positive, *negative]) if k is not None}
+        pos = [self.scores(self._unit(self.get(w).astype(np.float64))) for w in positive]
+        neg = [self.scores(self._unit(self.get(w).astype(np.float64))) for w in negative]
+        num = np.prod([(1 + s) / 2 for s in pos], axis=0)
+        den = np.prod([(1 + s) / 2 for s in neg], axis=0) if neg else np.zeros_like(num)
+        return num / (den + 1e-6), exclude
+
+    def similarity(self, a: str, b: str) -> float:
+        va, vb = self.get(a).astype(np.float64), self.get(b).astype(np.float64)
+        na, nb = np.linalg.norm(va), np.linalg.norm(vb)
+        if na == 0 or nb == 0:
+            return 0.0
+        return float(va @ vb / (na * nb))
+
+    def odd_one_out(self, words: Sequence[str]) -> list[tuple[str, float]]:
+        """Each word with its cosine to the mean of all unit vectors, lowest (the odd one) first."""
+        if len(words) < 3:
+            raise UsageError("give at least three words")
+        units = np.stack([self._unit(self.get(w).astype(np.float64)) for w in words])
+        mean = self._unit(units.mean(axis=0))
+        sims = units @ mean
+        order = np.argsort(sims, kind="stable")
+        return [(words[i], float(sims[i])) for i in order]
+
+    def rank_of(self, scores: np.ndarray, word: str, exclude: set[int]) -> int | None:
+        """1-based rank of `word` among all words by `scores`, inputs excluded."""
+        k = self.key(word)
+        if k is None:
+            return None
+        i = self.index[k]
+        if i in exclude:
+            return None
+        s = scores[i]
+        better = int(np.sum(scores > s))
+        better -= sum(1 for j in exclude if scores[j] > s)
+        return better + 1
+
+    # -- fastText n-grams explained --------------------------------------------------
+    def vocab_text(self) -> str:
+        """'\\n<w1>\\n<w2>...': substring search answers 'does this n-gram occur in any word?'."""
+        if self._vocab_text is None:
+            self._vocab_text = "\n" + "\n".join(f"<{w}>" for w in self.words) + "\n"
+        return self._vocab_text
+
+
+# -- analogy expressions ----------------------------------------------------------------
+
+_COLON_FORM = re.compile(r"^\s*(\S+)\s*:\s*(\S+)\s*::\s*(\S+)\s*:\s*\?*\s*$")
+
+
+def parse_expression(text: str) -> tuple[list[str], list[str]]:
+    """'king - man + woman' or 'man:king::woman:?' -> (positive, negative).
+
+    >>> parse_expression("king - man + woman")
+    (['king', 'woman'], ['man'])
+    >>> parse_expression("man:king::woman:?")
+    (['king', 'woman'], ['man'])
+    >>> parse_expression("paris -france +italy")
+    (['paris', 'italy'], ['france'])
+    """
+    m = _COLON_FORM.match(text)
+    if m:
+        a, b, c = m.groups()
+        return [b, c], [a]
+    if "::" in text or text.count(":") >= 2:
+        raise UsageError(f"malformed analogy {text!r}", "write 'a:b::c:?' or 'king - man + woman'")
+    positive: list[str] = []
+    negative: list[str] = []
+    sign: str | None = "+"
+    for tok in text.replace("+", " + ").split():
+        if tok in ("+", "-"):
+            if sign is not None and (positive or negative):
+                raise UsageError(f"malformed analogy {text!r}: two operators in a row")
+            sign = tok
+            continue
+        if tok.startswith("-") and len(tok) > 1:
+            if sign is not None and (positive or negative):
+                raise UsageError(f"malformed analogy {text!r}: two operators in a row")
+            sign, tok = "-", tok[1:]
+        if sign is None:
+            raise UsageError(f"malformed analogy {text!r}: expected + or - before {tok!r}",
+                             "e.g. 'king - man + woman'")
+        (positive if sign == "+" else negative).append(tok)
+        sign = None
+    if sign is not None and (positive or negative):
+        raise UsageError(f"malformed analogy {text!r}: it ends with an operator")
+    if not positive:
+        raise UsageError(f"malformed analogy {text!r}: no positive word", "e.g. 'king - man + woman'")
+    return positive, negative
+
+
+# -- saving -------------------------------------------------------------------------
+
+def save_vectors(store: Store, name: str, words: Sequence[str], vectors: np.ndarray, meta: dict, *,
+                 counts: np.ndarray | None = None, ngrams: np.ndarray | None = None) -> None:
+    """Write a vectors model; model.json goes last, so readers never see a half-written model."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if len(words) != vectors.shape[0]:
+        raise CorruptFile(f"{len(words)} words but {vectors.shape[0]} vectors")
+    bad = [w for w in words[:100000] if "\n" in w or "\r" in w]
+    if bad:
+        raise BadInput(f"vocabulary word with a line break: {bad[0]!r}")
+    d = store.model_dir(name)
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "model.json").unlink(missing_ok=True)  # the old model (if --force) is gone from here on
+    atomic_save_npy(d / "vectors.npy", vectors)
+    atomic_save_npy(d / "norms.npy", np.linalg.norm(vectors, axis=1).astype(np.float32))
+    atomic_write(d / "vocab.txt", "\n".join(words) + "\n")
+    if counts is not None:
+        atomic_save_npy(d / "counts.npy", np.asarray(counts, dtype=np.int64))
+    else:
+        (d / "counts.npy").unlink(missing_ok=True)
+    if ngrams is not None:
+        atomic_save_npy(d / "ngrams.npy", np.asarray(ngrams, dtype=np.float32))
+    else:
+        (d / "ngrams.npy").unlink(missing_ok=True)
+    meta = {**meta, "name": name, "family": "vectors", "vocab_size": len(words), "dim": int(vectors.shape[1])}
+    store.write_model_meta(name, meta)
