@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,8 @@ def workspace(tmp_path, monkeypatch):
     monkeypatch.setenv("WORDSHELL_HOME", str(home))
     monkeypatch.delenv("WORDSHELL_DEBUG", raising=False)
     monkeypatch.delenv("WORDSHELL_CATALOG", raising=False)
+    # subprocesses (worker, pexpect) import this checkout's package, whichever worktree it is
+    monkeypatch.setenv("PYTHONPATH", str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return home
 
 
