@@ -42,6 +42,8 @@ BUILTIN = {
                  "Pang & Lee sentence polarity sample, labelled __label__pos/__label__neg (~200 lines)"),
     "crime-and-punishment": ("crime-and-punishment.txt", "text", "An excerpt of Crime and Punishment"),
 }
+# bundled files that are not UTF-8
+BUILTIN_ENCODING = {"polarity": "cp1252", "lee-test": "latin-1"}
 
 CATALOG = {
     "tiny-shakespeare": {
@@ -256,7 +258,8 @@ def builtin(store: Store, name: str, progress=None) -> Corpus:
         out = store.corpus_dir(name) / "text.txt"
         _wiki_to_text(src, out, progress)
         return _register(store, Corpus(name, [out], "text", origin=f"gensim:{fname}", description=desc), True)
-    return Corpus(name, [src], fmt, origin=f"gensim:{fname}", description=desc)
+    return Corpus(name, [src], fmt, BUILTIN_ENCODING.get(name, "utf-8"), origin=f"gensim:{fname}",
+                  description=desc)
 
 
 def _wiki_to_text(src: Path, out: Path, progress=None) -> None:

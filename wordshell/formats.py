@@ -48,13 +48,15 @@ def detect_format(path: Path) -> str:
         except UnicodeDecodeError:
             text = False
         return "word2vec-text" if text else "word2vec"
+    if path.suffix == ".bin":  # fastText .bin from before the magic number (gensim's lee_fasttext.bin)
+        return "fasttext"
     if len(first) >= 2:
         try:
             [float(t) for t in first[1:]]
             return "glove"
         except ValueError:
             pass
-    raise BadInput(f"cannot tell the format of {path}", "pass --format word2vec|word2vec-text|glove|fasttext")
+    raise BadInput(f"cannot tell the format of {path}", "pass --file-format word2vec|word2vec-text|glove|fasttext")
 
 
 def import_vectors(store: Store, src: str, name: str, fmt: str | None = None, limit: int | None = None,
@@ -84,7 +86,7 @@ def import_vectors(store: Store, src: str, name: str, fmt: str | None = None, li
     except NotImplementedError as e:
         raise BadInput(f"cannot import {path.name}: {e}",
                        "only unsupervised fastText .bin models carry word vectors") from None
-    except (ValueError, EOFError, struct.error, UnicodeDecodeError, IndexError, OSError) as e:
+    except Exception as e:  # any failure inside gensim's reader means the file is not what it claims
         raise BadInput(f"cannot read {path.name} as {fmt}: {type(e).__name__}: {e}") from None
     words = list(wv.index_to_key)
     vectors = np.asarray(wv.vectors, dtype=np.float32)

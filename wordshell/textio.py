@@ -52,49 +52,64 @@ def iter_lines(raw: BinaryIO, name: str, encoding: str = "utf-8",
                max_chars: int = MAX_CHARS) -> Iterator[str]:
     """Decoded lines without their line ending ('\\n' or '\\r\\n').
 
-    Raises BadInput on a NUL byte in the first 8 KiB (binary file) or bytes that are not
-    valid in `encoding`.
+    Raises BadInput on a NUL byte in the first 8 KiB (binary file) or on bytes that are
+    not valid in `encoding`, naming the line. Lines are split on b"\\n" before decoding,
+    so this serves ASCII-compatible encodings (UTF-8, Latin-1, cp1252, ...); an over-long
+    line is cut at a space byte, which never falls inside a UTF-8 character.
     """
     encoding = check_encoding(encoding)
+    if encoding.startswith(("utf-16", "utf-32")):
+        raise BadInput(f"{name}: {encoding} input is not supported", "convert it to UTF-8 (iconv -t utf-8)")
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw, 1 << 16)  # type: ignore[arg-type]
     try:
         head = buffered.peek(8192)[:8192]
     except (OSError, EOFError, ValueError) as e:
         raise BadInput(f"cannot read {name}: {e}") from None
-    if b"\x00" in head and not encoding.startswith("utf-16"):
+    if b"\x00" in head:
         raise BadInput(f"{name} looks like a binary file, not text")
-    text = io.TextIOWrapper(buffered, encoding=encoding, errors="strict", newline=None)
     lineno = 0
-    carry = ""
+
+    def decode(data: bytes) -> str:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as e:
+            hint = "pass --encoding latin-1 (or the file's encoding)" if encoding == "utf-8" else None
+            raise BadInput(f"{name}: not valid {encoding} text at line {lineno} "
+                           f"(byte 0x{e.object[e.start]:02x})", hint) from None
+
+    carry = b""
     try:
         while True:
-            piece = text.readline(max_chars)
+            piece = buffered.readline(max_chars)
             if not piece:
                 break
-            if piece.endswith("\n"):
+            if piece.endswith(b"\n"):
                 lineno += 1
-                line = carry + piece[:-1]
-                carry = ""
-                yield line
+                line = carry + piece
+                carry = b""
+                yield decode(line[:-2] if line.endswith(b"\r\n") else line[:-1])
                 continue
-            # an over-long line: emit up to its last whitespace, keep the rest
+            # an over-long line (or the last one without a newline): emit up to its last space
             chunk = carry + piece
-            cut = max(chunk.rfind(" "), chunk.rfind("\t"))
-            if cut <= 0 or len(chunk) < max_chars:
-                if len(chunk) >= 4 * max_chars:  # no whitespace at all: cut anyway
-                    yield chunk
-                    carry = ""
+            if len(chunk) < max_chars:  # the end of the file
+                carry = chunk
+                continue
+            cut = max(chunk.rfind(b" "), chunk.rfind(b"\t"))
+            if cut <= 0:
+                if len(chunk) >= 4 * max_chars:  # no whitespace at all: cut anyway (at a char start)
+                    cut = len(chunk)
+                    while cut > 0 and chunk[cut - 1] & 0xC0 == 0x80:
+                        cut -= 1
+                    yield decode(chunk[:cut])
+                    carry = chunk[cut:]
                 else:
                     carry = chunk
                 continue
-            yield chunk[:cut]
+            yield decode(chunk[:cut])
             carry = chunk[cut + 1:]
         if carry:
-            yield carry
-    except UnicodeDecodeError as e:
-        hint = "pass --encoding latin-1 (or the file's encoding)" if encoding == "utf-8" else None
-        raise BadInput(f"{name}: not valid {encoding} text near line {lineno + 1} "
-                       f"(byte 0x{e.object[e.start]:02x})", hint) from None
+            lineno += 1
+            yield decode(carry[:-1] if carry.endswith(b"\r") else carry)
     except (OSError, EOFError, ValueError) as e:  # truncated .gz/.bz2, etc.
         raise BadInput(f"cannot read {name}: {e}") from None
 

@@ -106,7 +106,10 @@ def info(session, name, top, encoding, **tok):
                ("tokens per sentence", round(st["tokens"] / max(1, st["sentences"]), 1)),
                ("types seen once", st["hapax"]), ("tokenizer", tokenizer.key)]
     if session.fmt == "json":
-        return Result(data={**dict((k.split(" ")[0], v) for k, v in summary), "top": st["top"][:top]})
+        return Result(data={"corpus": c.name, "source": c.origin, "files": [str(f) for f in c.files],
+                            "bytes": c.size_bytes, "tokens": st["tokens"], "types": st["types"],
+                            "sentences": st["sentences"], "hapax": st["hapax"], "tokenizer": tokenizer.spec(),
+                            "top": st["top"][:top]})
     total = st["tokens"]
     words = Result(["rank", "word", "count", "share"],
                    [(i + 1, w, n, n / total) for i, (w, n) in enumerate(st["top"][:top])],

@@ -131,7 +131,7 @@ def rm(session, names, yes):
 @command("import")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.argument("name")
-@click.option("--format", "-F", "vformat", type=click.Choice(["word2vec", "word2vec-text", "glove", "fasttext",
+@click.option("--file-format", "-F", "vformat", type=click.Choice(["word2vec", "word2vec-text", "glove", "fasttext",
                                                               "fasttext-vec"]),
               default=None, help="File format (default: detected).")
 @click.option("--limit", type=click.IntRange(1), default=None, help="Read only the first N vectors.")
@@ -142,7 +142,7 @@ def import_(session, path, name, vformat, limit, lowercase, force):
     """Import vectors: word2vec .bin/.txt, GloVe .txt, fastText .bin (with n-grams) or .vec.
 
     \b
-      models import ~/glove.6B.100d.txt glove100 --format glove
+      models import ~/glove.6B.100d.txt glove100 --file-format glove
       models import cc.en.300.bin ft-en --limit 200000
     """
     from wordshell.formats import import_vectors
@@ -166,7 +166,7 @@ import_.name = "import"
 @command("export")
 @click.argument("name")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--format", "-F", "vformat", type=click.Choice(["word2vec", "word2vec-text", "glove", "fasttext-vec"]),
+@click.option("--file-format", "-F", "vformat", type=click.Choice(["word2vec", "word2vec-text", "glove", "fasttext-vec"]),
               default=None, help="Default: by extension (.bin word2vec, .vec fasttext-vec, .txt word2vec-text).")
 @pass_session
 def export(session, name, path, vformat):
@@ -174,7 +174,7 @@ def export(session, name, path, vformat):
 
     \b
       models export w2v w2v.bin
-      models export w2v vectors.txt --format glove
+      models export w2v vectors.txt --file-format glove
     """
     from wordshell.formats import export_vectors
 

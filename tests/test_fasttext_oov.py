@@ -1,0 +1,86 @@
+"""FastText OOV vectors computed in numpy equal gensim's, to 1e-5."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from wordshell.formats import import_vectors
+from wordshell.ngrams import char_ngrams, ft_hash
+from wordshell.store import Store
+from wordshell.vectors import KeyedVectors
+
+OOV_WORDS = ["governmentalism", "steamtrain", "naïveté", "日本語", "x", "ab", "Crime", "unseenword123"]
+
+
+@pytest.mark.parametrize("fname", ["lee_fasttext.bin", "crime-and-punishment.bin", "non_ascii_fasttext.bin"])
+def test_oov_vectors_equal_gensim(workspace, gensim_data, fname):
+    from gensim.models.fasttext import load_facebook_vectors
+
+    store = Store(workspace)
+    import_vectors(store, str(gensim_data / fname), "ft")
+    kv = KeyedVectors.load(store, "ft")
+    g = load_facebook_vectors(str(gensim_data / fname))
+    assert kv.words == list(g.index_to_key)
+    assert (kv.meta["min_n"], kv.meta["max_n"], kv.meta["bucket"]) == (g.min_n, g.max_n, g.bucket)
+    for w in OOV_WORDS + kv.words[:5]:
+        assert np.allclose(kv.get(w), g.get_vector(w), atol=1e-5), w
+
+
+def test_hashes_and_ngrams_equal_gensim():
+    from gensim.models.fasttext_inner import compute_ngrams_bytes, ft_hash_bytes
+
+    for w in OOV_WORDS + ["a", "", "ü", "🙂x"]:
+        for lo, hi in [(3, 6), (1, 4), (2, 2)]:
+            assert char_ngrams(w, lo, hi) == compute_ngrams_bytes(w, lo, hi)
+        for gram in char_ngrams(w, 1, 6):
+            assert ft_hash(gram) == ft_hash_bytes(gram)
+
+
+def test_trained_fasttext_oov_equals_gensim_model(ws):
+    """Train with wordshell, then check the stored buckets reproduce gensim's in-memory model."""
+    from wordshell import corpora
+    from wordshell.embeddings import EmbeddingConfig, train_embeddings
+    from wordshell.progress import NullProgress
+    from wordshell.tokens import Tokenizer
+
+    store = Store(ws.home)
+    r = ws("train", "fasttext", "ft", "--corpus", "lee", "--epochs", "1", "--bucket", "5000", "--dim", "20",
+           "--workers", "1", "--min-count", "3")
+    assert r.code == 0, r
+    kv = KeyedVectors.load(store, "ft")
+    assert kv.ngrams.shape == (5000, 20)
+    # gensim, same data and settings, single worker and same seed: identical training
+    from gensim.models import FastText
+
+    c = corpora.resolve(store, "lee")
+    tokens = c.sentences(store, Tokenizer())
+    g = FastText(list(tokens), vector_size=20, min_count=3, epochs=1, bucket=5000, workers=1, seed=1, sg=1)
+    assert kv.words == list(g.wv.index_to_key)
+    for w in ["governmentalism", "firefighterz", "australians"]:
+        assert np.allclose(kv.get(w), g.wv.get_vector(w), atol=1e-5), w
+
+
+def test_oov_command_marks_ngrams(ws, gensim_data):
+    assert ws("models", "import", str(gensim_data / "lee_fasttext.bin"), "ft").code == 0
+    r = ws("oov", "governmentalism", "--model", "ft", "--format", "json")
+    assert r.code == 0, r
+    obj = r.json[0]
+    assert obj["in_vocab"] is False
+    kv = KeyedVectors.load(Store(ws.home), "ft")
+    text = "\n".join(f"<{w}>" for w in kv.words)
+    for g in obj["ngrams"]:
+        assert g["seen"] == (g["ngram"] in text)
+        assert g["bucket"] == ft_hash(g["ngram"].encode()) % kv.meta["bucket"]
+    assert obj["coverage"] == pytest.approx(sum(g["seen"] for g in obj["ngrams"]) / len(obj["ngrams"]))
+    assert len(obj["neighbours"]) == 10
+    # the nearest words are the neighbours of the composed vector, by numpy cosine
+    v = kv.get("governmentalism").astype(np.float64)
+    V = np.asarray(kv.vectors, dtype=np.float64)
+    sims = V @ v / (np.linalg.norm(V, axis=1) * np.linalg.norm(v))
+    assert obj["neighbours"][0]["word"] == kv.words[int(np.argmax(sims))]
+
+
+def test_oov_on_word2vec_model_is_a_clear_error(ws, with_w2v):
+    r = ws("oov", "governmentalism", "--model", "w2v")
+    assert r.code == 2 and "no character n-grams" in r.err
