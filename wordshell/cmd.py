@@ -21,6 +21,12 @@ def _set_format(ctx: click.Context, _param, value):
     return value
 
 
+def _set_quiet(ctx: click.Context, _param, value):
+    if value:
+        ctx.ensure_object(Session).quiet = True
+    return value
+
+
 class WsCommand(click.Command):
     """click.Command + the shared `--format` option."""
 
@@ -32,6 +38,9 @@ class WsCommand(click.Command):
         self.params.append(click.Option(
             ["--format", "fmt"], type=click.Choice(FORMATS), default=None, expose_value=False,
             callback=_set_format, help="Output format (default: table on a terminal, tsv in a pipe)."))
+        if not any("--quiet" in getattr(p, "opts", ()) for p in self.params):
+            self.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False,
+                                            callback=_set_quiet, help="No progress bars or notes."))
 
 
 def command(name: str | None = None, **kwargs):

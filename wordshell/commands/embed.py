@@ -68,11 +68,18 @@ def _train(session, kind, name, corpus, force, **kw):
                   notes=[f"try: similar {example} --model {name}"], data=None)
 
 
+EXAMPLE_WORDS = ("king", "government", "city", "music", "police", "film", "war", "water", "school", "france")
+
+
 def meta_top_words(session, name):
+    """A word worth asking about, for the 'try:' hint after training."""
     kv = session.vectors(name)
-    # a content word makes a better example than 'the'
-    for i, w in enumerate(kv.words[:200]):
-        if len(w) >= 5 and w.isalpha():
+    for w in EXAMPLE_WORDS:
+        if kv.has(w):
+            yield kv.key(w), 0
+            return
+    for i, w in enumerate(kv.words[50:400]):
+        if len(w) >= 6 and w.isalpha():
             yield w, i
             return
     if kv.words:

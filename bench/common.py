@@ -1,0 +1,56 @@
+"""Shared helpers for the benchmark scripts (not tests: they print figures)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("WORDSHELL_SHARED_DATA", ROOT.parent / "shared" / "data"))
+OUT = ROOT / "bench" / "out"
+
+
+def shared(rel: str) -> Path:
+    p = SHARED / rel
+    if not p.exists():
+        sys.exit(f"missing benchmark data: {p} (set WORDSHELL_SHARED_DATA to the shared data folder)")
+    return p
+
+
+def env_for(home: Path) -> dict:
+    env = os.environ.copy()
+    env["WORDSHELL_HOME"] = str(home)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def wordshell(home: Path, *args: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "wordshell", *args], env=env_for(home), capture_output=True,
+                          text=True, check=check, **kw)
+
+
+def timed(cmd: list[str], env: dict | None = None) -> tuple[float, str]:
+    t = time.perf_counter()
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    dt = time.perf_counter() - t
+    if p.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{p.stderr}")
+    return dt, p.stdout
+
+
+def median(xs) -> float:
+    return statistics.median(xs)
+
+
+def machine() -> str:
+    import platform
+
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = float("nan")
+    return f"{platform.node()} {os.cpu_count()} cores, load {load:.2f}, python {platform.python_version()}"
