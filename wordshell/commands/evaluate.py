@@ -34,6 +34,7 @@ def eval_analogies(session, file, restrict, case_sensitive, cosmul, model):
     notes = [f"{r['method']}, first {r['restrict']:,} words; {r['oov']:,} questions skipped as OOV "
              f"({100 * r['oov_rate']:.1f}%)"]
     return Result(["section", "correct", "questions", "oov", "accuracy"], rows,
+                  keys=["section", "correct", "total", "oov", "accuracy"],
                   title=f"Analogies: {kv.name} on {click.format_filename(path, shorten=True)}",
                   notes=notes, styles={0: "bold"})
 

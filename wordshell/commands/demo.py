@@ -1,0 +1,74 @@
+"""`demo`: a short guided tour that trains small models on bundled data and queries them.
+
+Each step is a real wordshell command line, printed before it runs, so the tour also
+teaches the commands. Sections can be chosen with --only; models are named demo-*.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+import click
+
+from wordshell.cmd import command, pass_session
+from wordshell.result import message
+
+# (section, [(command line, what it shows)])
+TOUR: list[tuple[str, list[tuple[str, str]]]] = [
+    ("corpus", [
+        ("corpus info wiki-sample --top 8",
+         "A Wikipedia sample ships with gensim: 400k words, parsed to plain text once."),
+    ]),
+    ("word2vec", [
+        ("train word2vec demo-w2v --corpus wiki-sample --epochs 10 --force",
+         "Skip-gram with negative sampling (gensim), loss per epoch as it trains."),
+        ("similar music --model demo-w2v --top 8",
+         "Nearest neighbours by cosine: words used in similar contexts."),
+        ("analogy 'king - man + woman' --model demo-w2v --top 5 --expect queen --cosmul",
+         "Vector arithmetic (3CosAdd and 3CosMul). On 400k words analogies are rough; "
+         "'corpus download text8' (17M words) does much better."),
+        ("odd-one-out france germany italy music --model demo-w2v",
+         "The word farthest from the mean of the others."),
+    ]),
+    ("fasttext", [
+        ("train fasttext demo-ft --corpus wiki-sample --epochs 5 --bucket 100000 --force",
+         "FastText also learns vectors for character n-grams (3..6 letters)."),
+        ("oov computerization --model demo-ft --top 5",
+         "A word never seen in training still gets a vector: the mean of its n-gram buckets."),
+    ]),
+]
+
+
+@command("demo")
+@click.option("--only", multiple=True, type=click.Choice([s for s, _ in TOUR]),
+              help="Run only these sections (repeatable).")
+@click.option("--list", "list_", is_flag=True, help="Print the tour's commands without running them.")
+@pass_session
+def demo(session, only, list_):
+    """A short tour: train small Word2Vec and FastText models on the bundled Wikipedia sample and query them.
+
+    Takes about a minute on 2 cores. Every step is an ordinary wordshell command, shown before it runs.
+    """
+    from wordshell.cli import execute
+
+    sections = [(s, steps) for s, steps in TOUR if not only or s in only]
+    if list_:
+        return message("\n".join(f"wordshell {line}" for _, steps in sections for line, _ in steps))
+    out = session.stdout
+    tty = out.isatty() if hasattr(out, "isatty") else False
+    bold, dim, reset = ("\x1b[1m", "\x1b[2m", "\x1b[0m") if tty else ("", "", "")
+    t0 = time.monotonic()
+    n = 0
+    for section, steps in sections:
+        for line, why in steps:
+            n += 1
+            out.write(f"\n{dim}# {why}{reset}\n{bold}$ wordshell {line}{reset}\n")
+            out.flush()
+            code = execute(shlex.split(line), session)
+            if code != 0:
+                return message(f"the tour stopped at step {n} (exit code {code})")
+    return message(f"\ntour done in {time.monotonic() - t0:.0f} s: {n} steps. Models: "
+                   + ", ".join(sorted({w for s, steps in sections for line, _ in steps
+                                       for w in shlex.split(line) if w.startswith("demo-")}))
+                   + ". Next: 'wordshell' for the interactive shell, 'wordshell --help' for every command.")
