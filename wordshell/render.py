@@ -60,8 +60,10 @@ def cell_tsv(value: Any) -> str:
     return str(value).replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
-def cell_table(value: Any) -> str:
+def cell_table(value: Any, plain: bool = False) -> str:
     value = _plain(value)
+    if plain and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -71,7 +73,7 @@ def cell_table(value: Any) -> str:
             return f"{value:.3g}"
         return f"{value:.4f}" if abs(value) < 100 else f"{value:,.1f}"
     if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10000 else str(value)
+        return f"{value:,}"
     if isinstance(value, list):
         if len(value) > 8:
             head = " ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in value[:6])
@@ -165,7 +167,8 @@ class Renderer:
     def _rich_table(self, r: Result, rows: Iterable[Sequence[Any]]):
         from rich.table import Table
 
-        table = Table(title=r.title or None, title_justify="left", header_style="bold cyan")
+        table = Table(title=r.title or None, title_justify="left", header_style="bold cyan",
+                      min_width=min(len(r.title) + 4, 100) if r.title else None)
         first = list(rows)
         for i, h in enumerate(r.headers):
             numeric = bool(first) and all(
@@ -173,7 +176,7 @@ class Renderer:
                 for row in first if i < len(row) and row[i] is not None)
             table.add_column(h, justify="right" if numeric else "left", style=r.styles.get(i))
         for row in first:
-            table.add_row(*(cell_table(v) for v in row))
+            table.add_row(*(cell_table(v, i in r.plain) for i, v in enumerate(row)))
         return table
 
     def _stream_lines(self, console, r: Result, rows: Iterable[Sequence[Any]]) -> None:
@@ -187,7 +190,7 @@ class Renderer:
             for i, v in enumerate(row):
                 if i:
                     line.append("  ")
-                line.append(cell_table(v), style=r.styles.get(i) or "")
+                line.append(cell_table(v, i in r.plain), style=r.styles.get(i) or "")
             console.print(line)
             self.out.flush()
 

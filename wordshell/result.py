@@ -25,6 +25,8 @@ class Result:
     text: Iterable[str] | None = None
     # Column index -> style name for the table view (e.g. {0: "bold"}).
     styles: dict[int, str] = field(default_factory=dict)
+    # Columns shown verbatim in tables (ids, years): no thousands separators.
+    plain: tuple[int, ...] = ()
     # Extra structured data for --format json when there are no rows (e.g. a summary object).
     data: dict[str, Any] | None = None
 

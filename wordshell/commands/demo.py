@@ -25,9 +25,11 @@ TOUR: list[tuple[str, list[tuple[str, str]]]] = [
          "Skip-gram with negative sampling (gensim), loss per epoch as it trains."),
         ("similar music --model demo-w2v --top 8",
          "Nearest neighbours by cosine: words used in similar contexts."),
-        ("analogy 'king - man + woman' --model demo-w2v --top 5 --expect queen --cosmul",
-         "Vector arithmetic (3CosAdd and 3CosMul). On 400k words analogies are rough; "
-         "'corpus download text8' (17M words) does much better."),
+        ("analogy 'spanish - spain + italy' --model demo-w2v --top 3 --expect italian --cosmul",
+         "Vector arithmetic: spain is to spanish as italy is to ? (3CosAdd and 3CosMul)."),
+        ("analogy 'king - man + woman' --model demo-w2v --top 3 --expect queen",
+         "Not every analogy works on 400k words: --expect shows where the answer ranks. "
+         "A bigger corpus ('corpus download text8', 17M words) does much better."),
         ("odd-one-out france germany italy music --model demo-w2v",
          "The word farthest from the mean of the others."),
     ]),

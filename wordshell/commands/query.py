@@ -90,8 +90,7 @@ def analogy(session, expression, top, cosmul, expect, restrict, model):
         if cosmul and r:
             note += f", rank {kv.rank_of(mul_scores, expect, exclude)} by 3CosMul"
         notes.append(note + f" (of {len(add_scores) - len(exclude):,} words)")
-    expr = " + ".join(positive) + "".join(f" - {w}" for w in negative)
-    return Result(headers, rows, title=f"{expr}  (model {kv.name})", keys=keys, notes=notes, styles=styles)
+    return Result(headers, rows, title=f"{text}  (model {kv.name})", keys=keys, notes=notes, styles=styles)
 
 
 @command("similarity")
@@ -181,10 +180,10 @@ def oov(session, word, top, model):
         neighbours = kv.top(kv.scores(vec.astype(np.float64) / norm), top, exclude)
     cov = seen / len(grams)
     status = "in the vocabulary (stored vector)" if in_vocab else "not in the vocabulary (vector = mean of n-gram buckets)"
-    grams_result = Result(["n-gram", "bucket", "in vocab words", "norm"], rows,
+    grams_result = Result(["n-gram", "bucket", "seen in vocab", "norm"], rows,
                           title=f"'{word}': {status}; {len(grams)} n-grams ({min_n}..{max_n}), "
                                 f"{seen} seen in training words ({100 * cov:.0f}% coverage)",
-                          keys=["ngram", "bucket", "seen", "norm"], styles={0: "bold"},
+                          keys=["ngram", "bucket", "seen", "norm"], styles={0: "bold"}, plain=(1,),
                           data=None)
     near = Result(["rank", "word", "similarity"], [(i + 1, n, s) for i, (n, s) in enumerate(neighbours)],
                   title=f"Nearest in-vocabulary words to '{word}'", styles={1: "bold"})
