@@ -133,10 +133,7 @@ def train_embeddings(store: Store, name: str, corpus: Corpus, tokenizer: Tokeniz
 
     def on_words(n: int) -> None:
         state["words"] += n
-        metrics = {"epoch": f"{state['epoch'] + 1}/{config.epochs}"}
-        if compute_loss:
-            metrics["loss"] = float(model.running_training_loss)
-        progress.update(state["words"], **metrics)
+        progress.update(state["words"], epoch=f"{min(state['epoch'] + 1, config.epochs)}/{config.epochs}")
 
     class EpochLog(CallbackAny2Vec):
         def on_epoch_begin(self, m):
@@ -152,6 +149,8 @@ def train_embeddings(store: Store, name: str, corpus: Corpus, tokenizer: Tokeniz
             if compute_loss:
                 row["loss"] = float(np.float64(m.running_training_loss))
             history.append(row)
+            if compute_loss:  # the bar shows the last finished epoch's loss, never a partial sum
+                progress.update(state["words"], **{"epoch loss": row["loss"]})
             loss = f"  loss {row['loss']:.6g}" if compute_loss else ""
             progress.log(f"epoch {row['epoch']}/{config.epochs}{loss}  {row['words_per_sec'] or 0:,} words/s")
             state["epoch"] += 1
