@@ -89,11 +89,14 @@ class _Feed:
     def __init__(self, tokens: TokenFile, on_words):
         self.tokens = tokens
         self.on_words = on_words
+        self.stop = False  # set on Ctrl-C: gensim's producer thread then ends the epoch at once
 
     def __iter__(self):
         n = 0
         pending = 0
         for sent in self.tokens:
+            if self.stop:
+                return
             n += 1
             pending += len(sent)
             if n % 256 == 0:
@@ -157,11 +160,13 @@ def train_embeddings(store: Store, name: str, corpus: Corpus, tokenizer: Tokeniz
 
     progress.start(f"train {config.kind} {name}", total, "words")
     t0 = time.monotonic()
+    feed = _Feed(tokens, on_words)
     try:
-        trained, raw = model.train(corpus_iterable=_Feed(tokens, on_words), total_examples=model.corpus_count,
+        trained, raw = model.train(corpus_iterable=feed, total_examples=model.corpus_count,
                                    total_words=model.corpus_total_words, epochs=config.epochs,
                                    callbacks=[EpochLog()], **({"compute_loss": True} if compute_loss else {}))
     except KeyboardInterrupt:
+        feed.stop = True  # gensim's threads finish the few queued jobs and exit
         progress.finish()
         raise Cancelled("training cancelled; nothing was saved") from None
     seconds = time.monotonic() - t0
@@ -169,15 +174,19 @@ def train_embeddings(store: Store, name: str, corpus: Corpus, tokenizer: Tokeniz
 
     wv = model.wv
     counts = np.array([wv.get_vecattr(w, "count") for w in wv.index_to_key], dtype=np.int64)
+    cfg = asdict(config)
+    if config.kind != "fasttext":
+        for k in ("min_n", "max_n", "bucket"):
+            cfg.pop(k)
     meta = {
         "kind": config.kind,
-        "config": asdict(config),
+        "config": cfg,
         "tokenizer": tokenizer.spec(),
         "corpus": {"name": corpus.name, "fingerprint": stats["fingerprint"], "tokens": stats["tokens"],
                    "sentences": stats["sentences"], "types": stats["types"], "origin": corpus.origin},
         "training": {"seconds": round(seconds, 3), "raw_words": int(raw), "effective_words": int(trained),
                      "words_per_sec": round(raw / seconds) if seconds > 0 else None,
-                     "loss_note": None if compute_loss else "gensim's FastText does not report a training loss"},
+                     "loss_note": _loss_note(config)},
         "history": history,
         "versions": versions(gensim=gensim.__version__),
         "command": command,
@@ -189,6 +198,15 @@ def train_embeddings(store: Store, name: str, corpus: Corpus, tokenizer: Tokeniz
     save_vectors(store, name, list(wv.index_to_key), wv.vectors, meta, counts=counts,
                  ngrams=wv.vectors_ngrams if config.kind == "fasttext" else None)
     return store.model_meta(name)
+
+
+def _loss_note(config: EmbeddingConfig) -> str | None:
+    if config.kind == "fasttext":
+        return "gensim's FastText does not report a training loss"
+    if config.workers > 1:
+        return ("gensim adds each worker thread's loss to a shared total without a lock, so with several "
+                "workers the epoch loss undercounts and jitters; train with --workers 1 for an exact curve")
+    return None
 
 
 def versions(**extra: str) -> dict:

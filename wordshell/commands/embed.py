@@ -27,7 +27,8 @@ def _embedding_options(fn):
         click.option("--epochs", type=click.IntRange(1, 1000), default=5, show_default=True),
         click.option("--alpha", type=float, default=0.025, show_default=True, help="Initial learning rate."),
         click.option("--workers", type=click.IntRange(1, 64), default=None,
-                     help="Training threads (default: CPU cores, at most 8)."),
+                     help="Training threads (default: CPU cores, at most 8). gensim's loss is exact "
+                          "only with 1 (its threads share the total without a lock)."),
         click.option("--seed", type=int, default=1, show_default=True),
     ]
     for o in reversed(opts):
