@@ -21,16 +21,20 @@ from wordshell.errors import UsageError
 from wordshell.result import Result
 
 
-@click.group("plot", context_settings=CONTEXT)
-def plot():
+@click.group("plot", context_settings=CONTEXT, invoke_without_command=True)
+@click.pass_context
+def plot(ctx):
     """Pictures: word maps, analogy arrows, training curves (terminal, PNG, SVG).
 
     \b
-      plot words france paris italy rome --pairs france:paris italy:rome
+      plot words --group "countries: france italy" --pairs france:paris italy:rome
       plot words --neighbours king --top 20 --out king.png
       plot analogy "king - man + woman"
       plot training w2v --out loss.svg
     """
+    if ctx.invoked_subcommand is None:        # `plot` alone: its help, not an error
+        return Result(text=[ctx.get_help() + "\n"])
+    return None
 
 
 # -- options shared by the three pictures --------------------------------------------
@@ -99,6 +103,7 @@ def _written(session, path: str, size: tuple[int, int], notes: list[str], rows_r
 
 
 def _show_map(session, wm, out, size, width, height, draw) -> Result:
+    _size(size, width, height, (1000, 750))            # a bad --size is an error wherever the output goes
     rows = Result(["word", "x", "y", "group"], wm.rows(), title=wm.title, notes=wm.notes, styles={0: "bold"})
     if out:
         from wordshell.plots.image import image_format, save_map
@@ -212,6 +217,7 @@ def training(session, models, metric, xaxis, logy, out, size, width, height, dra
 
     if not models:
         models = (session.model_name(None),)
+    _size(size, width, height, (1000, 600))
     chart = training_chart(session.store, list(models), metric, xaxis, logy)
     rows = [(cv.model, cv.name, x, y) for cv in chart.curves for x, y in zip(cv.xs, cv.ys)]
     result = Result(["model", "curve", chart.xlabel, chart.ylabel], rows, title=chart.title,

@@ -41,15 +41,15 @@ class Curve:
     name: str                   # "train", "valid", or "" (a single series)
     xs: list[float] = field(default_factory=list)
     ys: list[float] = field(default_factory=list)
+    live: bool = False          # read from a model still training
 
     @property
     def dashed(self) -> bool:
         return self.name == "valid"
 
     def label(self, several_models: bool) -> str:
-        if several_models:
-            return f"{self.model} {self.name}".strip()
-        return self.name or self.model
+        text = f"{self.model} {self.name}".strip() if several_models else (self.name or self.model)
+        return text + " (training)" if self.live else text
 
 
 @dataclass
@@ -161,16 +161,19 @@ def training_chart(store: Store, models: list[str], metric: str = "loss", x: str
     """Read each model's history and build one chart with all their curves."""
     if not models:
         raise UsageError("give at least one model name")
-    histories, metas, notes = {}, {}, []
+    histories, metas, notes, live = {}, {}, [], set()
     for name in dict.fromkeys(models):
         rows, meta, source = read_history(store, name)
         histories[name], metas[name] = rows, meta
         if source != "model.json":
+            live.add(name)
             notes.append(f"'{name}': {len(rows)} rows from {source}")
     xkey = pick_x(histories, x)
     curves, label, missing = [], metric, []
     for name, rows in histories.items():
         cs, label = curves_of(name, rows, metric, xkey, metas[name])
+        for c in cs:
+            c.live = name in live
         if not cs:
             missing.append(name)
         curves += cs

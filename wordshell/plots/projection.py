@@ -8,7 +8,7 @@ largest magnitude is positive), t-SNE is seeded. Rows in, rows out:
 >>> import numpy as np
 >>> p = pca(np.array([[-2., 0, 0], [2, 0, 0], [0, 1, 0], [0, -1, 0]]))
 >>> p.coords.shape, p.axes
-((3, 2), ('PC1 (80%)', 'PC2 (20%)'))
+((4, 2), ('PC1 (80%)', 'PC2 (20%)'))
 """
 
 from __future__ import annotations
