@@ -265,3 +265,11 @@ def test_plot_modules_import_no_heavy_libraries():
             "print(sorted(m for m in ('matplotlib', 'plotext', 'sklearn', 'torch', 'gensim') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_tsne_without_scikit_learn_is_one_line(ws, with_w2v, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn", None)             # import sklearn -> ImportError
+    monkeypatch.setitem(sys.modules, "sklearn.manifold", None)
+    r = ws("plot", "words", *WORDS, "--method", "tsne", "--model", "w2v")
+    assert r.code == 1 and r.err.count("\n") == 1
+    assert "pip install 'wordshell[tsne]'" in r.err

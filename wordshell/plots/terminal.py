@@ -224,11 +224,11 @@ def draw_map(wm: WordMap, width: int = 100, height: int = 30, colour: bool = Tru
         c.mark(*g.xy(*cells[i]), MARKS.get(p.marker, "●"), col)
         c.mark(*g.xy(*spots[i]), p.label, col)
     text = c.build(colour)
-    first = {}
+    marks: dict[str, set[str]] = {}
     for p in wm.points:
-        first.setdefault(p.group, p)
-    legend = [paint(MARKS.get(first[k].marker, "●"), term_colour(colour_index(k, groups)), colour) + " " + k
-              for k in groups if k]
+        marks.setdefault(p.group, set()).add(p.marker)
+    legend = [paint(MARKS[next(iter(marks[k]))] if len(marks[k]) == 1 else MARKS["o"],
+                    term_colour(colour_index(k, groups)), colour) + " " + k for k in groups if k]
     if legend:
         text += "  ".join(legend) + "\n"
     return text
