@@ -1,7 +1,7 @@
 """Word maps and training charts as PNG / SVG / PDF files, with matplotlib (no display).
 
-A bare `matplotlib.figure.Figure` (no pyplot, so no global figure state and no GUI
-backend) is drawn at 100 dpi, so `width x height` pixels = a (width/100, height/100)
+A `matplotlib.figure.Figure` on an Agg canvas (no pyplot, so no global figure state and
+no GUI backend) is drawn at 100 dpi, so `width x height` pixels = a (width/100, height/100)
 inch figure, and saved through `store.atomic_open`: a reader never sees half a file.
 """
 
@@ -28,9 +28,11 @@ def image_format(path: str | Path) -> str:
 
 
 def _figure(width: int, height: int):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)                     # the Agg canvas: text extents for _declutter; SVG/PDF still work
     return fig, fig.add_subplot()
 
 
@@ -91,14 +93,15 @@ def save_map(wm: WordMap, path: str | Path, width: int = 1000, height: int = 750
                     arrowprops=dict(arrowstyle="-|>", color="0.35" if a.dashed else "0.15", lw=1.3,
                                     linestyle="--" if a.dashed else "-", shrinkA=6, shrinkB=8,
                                     mutation_scale=14))
-    offsets = _label_offsets(wm)
-    for p, (dx, dy) in zip(wm.points, offsets):
+    labels = []
+    for p, (dx, dy) in zip(wm.points, _label_offsets(wm)):
         colour = hex_colour(colour_index(p.group, groups))
-        ax.annotate(p.label, (p.x, p.y), xytext=(dx, dy), textcoords="offset points", fontsize=11,
-                    ha="left" if dx > 0 else "right" if dx < 0 else "center", va="bottom" if dy >= 0 else "top",
-                    color=colour, zorder=4, fontweight="bold" if p.marker == "*" else "normal",
-                    style="italic" if p.marker == "x" else "normal",
-                    bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
+        t = ax.annotate(p.label, (p.x, p.y), xytext=(dx, dy), textcoords="offset points", fontsize=11,
+                        color=colour, zorder=4, fontweight="bold" if p.marker == "*" else "normal",
+                        style="italic" if p.marker == "x" else "normal",
+                        bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.7))
+        _aim(t, dx, dy)
+        labels.append(t)
     if any(groups):
         ax.legend(loc="best", fontsize=10, framealpha=0.85)
     ax.set_xlabel(wm.axes[0])
@@ -109,7 +112,41 @@ def save_map(wm: WordMap, path: str | Path, width: int = 1000, height: int = 750
     ax.grid(alpha=0.25)
     if wm.title:
         ax.set_title(wm.title)
+    _declutter(fig, labels)
     _save(fig, path)
+
+
+def _aim(t, dx: float, dy: float) -> None:
+    """Anchor a label at offset (dx, dy) points so that it grows away from its point."""
+    t.xyann = (dx, dy)
+    t.set_horizontalalignment("left" if dx > 0 else "right" if dx < 0 else "center")
+    t.set_verticalalignment("bottom" if dy >= 0 else "top")
+
+
+def _declutter(fig, labels, gap: float = 6.0, limit: int = 400) -> None:
+    """Move each label that would overprint an earlier label or a dot to the first free spot around
+    its point (the four corners, then straight above or below); if none is free it stays put."""
+    if len(labels) > limit:                      # O(n^2) box checks: not worth it for huge maps
+        return
+    from matplotlib.transforms import Bbox
+
+    fig.draw_without_rendering()                 # settle limits, aspect and layout first
+    renderer = fig.canvas.get_renderer()
+    r = 4 * fig.dpi / 72                         # a dot's radius, in pixels
+    dots = [t.axes.transData.transform(t.xy) for t in labels]
+    placed = [Bbox.from_extents(x - r, y - r, x + r, y + r) for x, y in dots]   # labels avoid the dots too
+    for t in labels:
+        first = t.xyann
+        spots = [first, (gap, gap), (-gap, gap), (gap, -gap), (-gap, -gap), (0, 1.6 * gap), (0, -1.6 * gap)]
+        for dx, dy in spots:
+            _aim(t, dx, dy)
+            box = t.get_window_extent(renderer)
+            if not any(box.overlaps(b) for b in placed):
+                break
+        else:
+            _aim(t, *first)
+            box = t.get_window_extent(renderer)
+        placed.append(box)
 
 
 def save_chart(chart: Chart, path: str | Path, width: int = 1000, height: int = 600) -> None:
