@@ -179,10 +179,11 @@ def training_chart(store: Store, models: list[str], metric: str = "loss", x: str
         curves += cs
     if missing:
         name = missing[0]
-        have = ", ".join(_columns(histories[name]))
-        hint = f"it has: {have}"
-        if metric not in METRICS:
-            hint += f"; metrics: {', '.join(METRICS)} or a column name"
+        cols = _columns(histories[name])
+        hint = f"it has: {', '.join(cols)}"
+        usable = [m for m, (_, keys) in METRICS.items() if any(k in cols for _, k in keys)]
+        if usable:
+            hint += f"; try --metric {' or '.join(usable)}"
         if len(missing) == len(histories):
             raise BadInput(f"no '{metric}' in the training history of model '{name}'", hint)
         notes.append(f"left out (no '{metric}' in their history): {', '.join(missing)}")
