@@ -35,11 +35,11 @@ MAX_SENTENCE = 10_000  # gensim ignores words past this in one sentence
 
 BUILTIN = {
     "wiki-sample": ("enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2", "wiki-xml",
-                    "English Wikipedia sample shipped with gensim, parsed to plain text (~450k words)"),
+                    "English Wikipedia sample from gensim, parsed to text (~410k words)"),
     "lee": ("lee_background.cor", "text", "Lee background corpus: 300 news articles (~60k words)"),
     "lee-test": ("lee.cor", "text", "Lee corpus: 50 short news documents"),
     "polarity": ("pang_lee_polarity.cor", "fasttext",
-                 "Pang & Lee sentence polarity sample, labelled __label__pos/__label__neg (~200 lines)"),
+                 "Pang & Lee movie-review polarity sample, labelled pos/neg (200 lines)"),
     "crime-and-punishment": ("crime-and-punishment.txt", "text", "An excerpt of Crime and Punishment"),
 }
 # bundled files that are not UTF-8

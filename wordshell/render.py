@@ -148,7 +148,13 @@ class Renderer:
         from rich.console import Console  # rich costs ~60 ms: only on the table path
 
         force = None if self.color is None else self.color
-        return Console(file=file, force_terminal=force, highlight=False, soft_wrap=False)
+        width = None
+        if not _isatty(file):  # a table written to a file or pipe: not squeezed into 80 columns
+            import os
+            import shutil
+
+            width = int(os.environ.get("COLUMNS", 0)) or max(120, shutil.get_terminal_size((120, 40)).columns)
+        return Console(file=file, force_terminal=force, highlight=False, soft_wrap=False, width=width)
 
     def _table(self, r: Result) -> None:
         console = self._console(self.out)
@@ -157,6 +163,8 @@ class Renderer:
         if r.headers:
             rows = r.rows
             if isinstance(rows, (list, tuple)):
+                if r.title:  # above the table, never wrapped to the table's width
+                    console.print(r.title, style="bold", markup=False, highlight=False)
                 console.print(self._rich_table(r, rows))
             else:  # a stream: print each row as it comes, aligned by a fixed-width guess
                 self._stream_lines(console, r, rows)
@@ -167,8 +175,7 @@ class Renderer:
     def _rich_table(self, r: Result, rows: Iterable[Sequence[Any]]):
         from rich.table import Table
 
-        table = Table(title=r.title or None, title_justify="left", header_style="bold cyan",
-                      min_width=min(len(r.title) + 4, 100) if r.title else None)
+        table = Table(header_style="bold cyan")
         first = list(rows)
         for i, h in enumerate(r.headers):
             numeric = bool(first) and all(

@@ -37,9 +37,11 @@ def list_corpora(session, available):
                          c.description or c.origin))
         except Exception as e:  # one broken corpus must not hide the others
             rows.append((name, "workspace", "?", "", None, f"unreadable: {e}"))
+    data_dir = corpora.gensim_data_dir()
     for name, (fname, fmt, desc) in corpora.BUILTIN.items():
         if name not in registered:
-            rows.append((name, "bundled", "labelled" if fmt == "fasttext" else "text", "", None, desc))
+            size = (data_dir / fname).stat().st_size if (data_dir / fname).exists() else 0
+            rows.append((name, "bundled", "labelled" if fmt == "fasttext" else "text", human_bytes(size), None, desc))
     for name, entry in corpora.catalog().items():
         if name not in registered and available:
             rows.append((name, "download", entry.get("format", "text"), "", None, entry.get("description", "")))
