@@ -153,7 +153,7 @@ def train_embeddings(store: Store, name: str, corpus: Corpus, tokenizer: Tokeniz
                 row["loss"] = float(np.float64(m.running_training_loss))
             history.append(row)
             if compute_loss:  # the bar shows the last finished epoch's loss, never a partial sum
-                progress.update(state["words"], **{"epoch loss": row["loss"]})
+                progress.update(state["words"], loss=row["loss"])
             loss = f"  loss {row['loss']:.6g}" if compute_loss else ""
             progress.log(f"epoch {row['epoch']}/{config.epochs}{loss}  {row['words_per_sec'] or 0:,} words/s")
             state["epoch"] += 1
