@@ -209,3 +209,19 @@ def test_batch_real_pipe_exit_codes(workspace, with_w2v):
 def test_batch_bad_lines(ws, line):
     r = ws(input=line + "\n")
     assert r.code == 2 and r.err.startswith("error: line 1: ")
+
+
+def test_shell_start_imports_no_torch_gensim_numpy(workspace):
+    code = ("import sys\n"
+            "from prompt_toolkit.input import create_pipe_input\n"
+            "from prompt_toolkit.output import DummyOutput\n"
+            "from wordshell.session import Session\n"
+            "from wordshell.repl import Shell\n"
+            "import wordshell.commands.jobs, wordshell.worker\n"
+            "with create_pipe_input() as inp:\n"
+            "    sh = Shell(Session(), input=inp, output=DummyOutput())\n"
+            "    sh.toolbar(); sh.message()\n"
+            "print(sorted(m for m in ('torch', 'gensim', 'numpy', 'rich') if m in sys.modules))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"

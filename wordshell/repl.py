@@ -325,6 +325,7 @@ class Shell:
         out.flush()
         if self.watcher:
             self.watcher.start()
+        threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
         try:
             while True:
                 try:
@@ -350,7 +351,7 @@ class Shell:
 
     def leave(self) -> None:
         """Leaving with jobs running: keep them (default) or cancel them."""
-        from prompt_toolkit.shortcuts import prompt as ask
+        from prompt_toolkit import PromptSession
 
         try:
             running = [j for j in self.session.jobs.list() if j.active]
@@ -360,8 +361,9 @@ class Shell:
             return
         names = ", ".join(f"#{j.id} {j.model}" for j in running)
         try:
-            answer = ask(f"{len(running)} job(s) still running ({names}). [l]eave them running or [c]ancel them? [l] ",
-                         input=self.ps.input, output=self.ps.output)
+            ask = PromptSession(input=self.ps.input, output=self.ps.output)
+            answer = ask.prompt(f"{len(running)} job(s) still running ({names}). "
+                                "[l]eave them running or [c]ancel them? [l] ")
         except (EOFError, KeyboardInterrupt):
             answer = "l"
         if answer.strip().lower().startswith("c"):
@@ -369,6 +371,21 @@ class Shell:
         else:
             self.session.stdout.write(f"left running: {names}; 'wordshell jobs' shows them\n")
             self.session.stdout.flush()
+
+
+def _warm_up() -> None:
+    """Import what the first query needs (numpy, the vector code, rich) while the user types.
+
+    Start-up stays light (the prompt comes first); the first `similar` then costs a query, not
+    ~0.2 s of imports. torch and gensim stay out: only the commands that train import them."""
+    import importlib
+
+    time.sleep(0.05)  # let the first prompt draw
+    for name in ("numpy", "wordshell.vectors", "wordshell.commands.query", "rich.console", "rich.table"):
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
 
 
 def run_repl(session, keep_going: bool = False) -> int:
