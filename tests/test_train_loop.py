@@ -38,7 +38,7 @@ def weights(model):
 @pytest.mark.parametrize("kind", ["lstm-lm", "gru-lm", "rnn-lm", "ffnn-lm"])
 def test_tiny_lm_overfits(kind, tmp_path):
     task = lm_task(kind)
-    cfg = train.TrainConfig(optimizer="adam", lr=0.01, epochs=6, schedule="none", ckpt_every=0)
+    cfg = train.TrainConfig(threads=1, optimizer="adam", lr=0.01, epochs=6, schedule="none", ckpt_every=0)
     res = train.fit(task, cfg, tmp_path / "ckpt")
     hist = res["history"]
     assert len(hist) == 6
@@ -49,7 +49,7 @@ def test_tiny_lm_overfits(kind, tmp_path):
 
 
 def test_resume_after_kill_matches_straight_run(tmp_path):
-    cfg = train.TrainConfig(optimizer="sgd", lr=1.0, momentum=0.9, clip=0.5, epochs=3, ckpt_every=5,
+    cfg = train.TrainConfig(threads=1, optimizer="sgd", lr=1.0, momentum=0.9, clip=0.5, epochs=3, ckpt_every=5,
                             schedule="plateau", seed=3)
     straight = lm_task(dropout=0.3)
     res_a = train.fit(straight, cfg, tmp_path / "a")
@@ -75,12 +75,12 @@ def test_resume_after_kill_matches_straight_run(tmp_path):
 
 
 def test_resume_finished_run_continues_with_more_epochs(tmp_path):
-    cfg = train.TrainConfig(optimizer="adam", lr=0.01, epochs=2, schedule="none")
+    cfg = train.TrainConfig(threads=1, optimizer="adam", lr=0.01, epochs=2, schedule="none")
     t = lm_task()
     train.fit(t, cfg, tmp_path / "c")
     again = train.fit(lm_task(), cfg, tmp_path / "c", resume=True)  # nothing left to do
     assert again["step"] == 2 * t.steps_per_epoch() and len(again["history"]) == 2
-    more = train.fit(lm_task(), train.TrainConfig(optimizer="adam", lr=0.01, epochs=3, schedule="none"),
+    more = train.fit(lm_task(), train.TrainConfig(threads=1, optimizer="adam", lr=0.01, epochs=3, schedule="none"),
                      tmp_path / "c", resume=True)
     assert more["epoch"] == 3 and len(more["history"]) == 3
 
@@ -88,7 +88,7 @@ def test_resume_finished_run_continues_with_more_epochs(tmp_path):
 def test_checkpoints_hold_no_pickle(tmp_path):
     from safetensors import safe_open
 
-    train.fit(lm_task(tied=True), train.TrainConfig(epochs=1, ckpt_every=3), tmp_path / "ck")
+    train.fit(lm_task(tied=True), train.TrainConfig(threads=1, epochs=1, ckpt_every=3), tmp_path / "ck")
     files = sorted(p.name for p in (tmp_path / "ck").iterdir())
     assert files == ["best.safetensors", "last.safetensors", "state.json"]
     for p in (tmp_path / "ck").iterdir():
@@ -153,7 +153,7 @@ def test_classifier_task_and_callbacks(tmp_path):
         def on_end(self, info):
             seen["end"] += 1
 
-    res = train.fit(ToyClassifier(), train.TrainConfig(optimizer="adamw", lr=0.05, epochs=8, eval_every=4,
+    res = train.fit(ToyClassifier(), train.TrainConfig(threads=1, optimizer="adamw", lr=0.05, epochs=8, eval_every=4,
                                                         schedule="cosine"), tmp_path / "k", [Spy()])
     assert seen["step"] == 48 and seen["end"] == 1 and seen["ckpt"] >= len(seen["eval"])
     assert res["best"]["valid_acc"] == max(seen["eval"]) >= 0.85
@@ -166,14 +166,14 @@ def test_plateau_annealing_and_patience(tmp_path):
         def evaluate(self, model):
             return {"valid_loss": 1.0, "valid_acc": 0.5}  # never improves after the first eval
 
-    cfg = train.TrainConfig(optimizer="sgd", lr=1.0, epochs=20, schedule="plateau", anneal=4, patience=3)
+    cfg = train.TrainConfig(threads=1, optimizer="sgd", lr=1.0, epochs=20, schedule="plateau", anneal=4, patience=3)
     res = train.fit(Flat(), cfg, tmp_path / "p")
     assert res["stopped"] == "patience" and res["epoch"] == 4
     assert [h["lr"] for h in res["history"]] == [1.0, 1.0, 0.25, 0.0625]  # row lr = lr in use; annealed after a bad eval
 
 
 def test_time_budget_and_divergence(tmp_path):
-    res = train.fit(ToyClassifier(), train.TrainConfig(epochs=10**6, time_budget=0.5), tmp_path / "t")
+    res = train.fit(ToyClassifier(), train.TrainConfig(threads=1, epochs=10**6, time_budget=0.5), tmp_path / "t")
     assert res["stopped"] == "time" and 0.5 <= res["elapsed"] < 5
 
     from wordshell.errors import BadInput
@@ -184,4 +184,4 @@ def test_time_budget_and_divergence(tmp_path):
             return loss * float("inf"), n, None
 
     with pytest.raises(BadInput, match="diverged at step 1"):
-        train.fit(Exploding(), train.TrainConfig(optimizer="sgd", lr=1.0, epochs=2), tmp_path / "d")
+        train.fit(Exploding(), train.TrainConfig(threads=1, optimizer="sgd", lr=1.0, epochs=2), tmp_path / "d")

@@ -218,8 +218,18 @@ def fit(task, config: TrainConfig, ckpt_dir: str | os.PathLike, callbacks=(), re
     import torch
 
     config.check()
+    threads = torch.get_num_threads()
     if config.threads > 0:
         torch.set_num_threads(config.threads)
+    try:
+        return _fit(task, config, ckpt_dir, callbacks, resume, meta)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
+    import torch
+
     kind = "cuda" if resolve_device(config.device).startswith("cuda") else "cpu"
     dist = distributed.setup(kind)
     device = resolve_device(config.device, dist.local_rank)
