@@ -62,6 +62,9 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
         vocab = Vocab.load(d / "vocab.txt", kw["level"])
     else:
         vocab = None
+    if kw["batch"] % kw["nproc"]:
+        raise BadInput(f"--batch {kw['batch']} is not divisible by {kw['nproc']} processes",
+                       "each process takes an equal share of the batch's columns")
     level = kw["level"]
     min_count = kw["min_count"] or (1 if level == "char" else 2)
     progress = session.progress()
@@ -82,8 +85,11 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
     dflt = DEFAULTS[opt]
     epochs = kw["epochs"] or (10**6 if kw["time_budget"] or kw["max_steps"] else 10)
     threads = kw["threads"]
-    if not threads and kw["nproc"] == 1:
-        threads = auto_threads(config, kw["batch"], kw["bptt"])
+    if not threads:
+        import os
+
+        threads = (auto_threads(config, kw["batch"], kw["bptt"]) if kw["nproc"] == 1
+                   else max(1, (os.cpu_count() or 1) // kw["nproc"]))
     tc = TrainConfig(optimizer=opt, lr=kw["lr"] or dflt["lr"],
                      weight_decay=dflt["weight_decay"] if kw["weight_decay"] is None else kw["weight_decay"],
                      clip=dflt["clip"] if kw["clip"] is None else kw["clip"], epochs=epochs,

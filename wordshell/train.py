@@ -324,6 +324,12 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
         model.train()
         eval_secs += time.monotonic() - t0
         row = {"step": run.step, "epoch": round(info()["epoch"], 4)}
+        if dist.world > 1:  # the train loss over all ranks' items
+            import torch.distributed as tdist
+
+            t = torch.tensor([run.loss_sum, float(run.loss_items)], dtype=torch.float64, device=device)
+            tdist.all_reduce(t)
+            run.loss_sum, run.loss_items = float(t[0]), int(t[1])
         if run.loss_items:
             row["train_loss"] = run.loss_sum / run.loss_items
         row.update({k: float(v) for k, v in metrics.items()})
