@@ -119,3 +119,17 @@ def test_vocab_round_trip_escapes_whitespace(tmp_path):
     w = Vocab.load(tmp_path / "vocab.txt", "char")
     assert w.itos == v.itos and " " in w.itos and "\\" in w.itos and "\t" in w.itos
     assert len((tmp_path / "vocab.txt").read_text().splitlines()) == len(v)
+
+
+def test_adaptive_softmax_log_probs_match_its_loss():
+    from wordshell.models import build
+
+    torch.manual_seed(1)
+    m = build("lstm-lm", {"vocab_size": 60, "emb": 8, "hidden": 8, "layers": 1, "dropout": 0.0,
+                          "adaptive": [10, 30]}).eval()
+    x, y = torch.randint(0, 60, (7, 3)), torch.randint(0, 60, (7, 3))
+    logp, _ = m(x)                                             # (T, B, V) log-probabilities
+    assert torch.allclose(logp.exp().sum(-1), torch.ones(7, 3), atol=1e-5)
+    loss, _ = m(x, targets=y)
+    by_hand = -logp.gather(2, y.unsqueeze(2)).mean()
+    assert float(loss) == pytest.approx(float(by_hand), rel=1e-5)

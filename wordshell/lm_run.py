@@ -15,7 +15,8 @@ DEFAULTS = {  # optimizer -> defaults that work at a fixed budget on PTB-sized d
     "adam": {"lr": 3e-3, "clip": 1.0, "schedule": "cosine", "weight_decay": 0.0},
     "adamw": {"lr": 3e-3, "clip": 1.0, "schedule": "cosine", "weight_decay": 0.01},
 }
-ARCH_KEYS = ("arch", "level", "min_count", "max_vocab", "layers", "hidden", "emb", "dropout", "tied", "context")
+ARCH_KEYS = ("arch", "level", "min_count", "max_vocab", "layers", "hidden", "emb", "dropout", "tied", "context",
+             "adaptive")
 
 
 def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, resume: bool, force: bool):
@@ -77,7 +78,7 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
             session.note("warning: the corpus differs from the one this checkpoint was trained on")
     else:
         kind, config = model_config(kw["arch"], len(data.vocab), kw["emb"], kw["hidden"], kw["layers"],
-                                    kw["dropout"], kw["tied"], kw["context"])
+                                    kw["dropout"], kw["tied"], kw["context"], kw["adaptive"])
         from wordshell.models import model_class
 
         model_class(kind).Config(**config).check()  # bad sizes fail here, before any file is written
@@ -163,7 +164,8 @@ def _train_result(name, meta, data) -> Result:
     cfg = meta["config"]
     arch = meta["kind"].replace("-lm", "").upper()
     shape = (f"{arch} {cfg.get('layers')}x{cfg.get('hidden')}, emb {cfg.get('emb')}"
-             + (f", context {cfg['context']}" if "context" in cfg else "") + (", tied" if cfg.get("tied") else ""))
+             + (f", context {cfg['context']}" if "context" in cfg else "") + (", tied" if cfg.get("tied") else "")
+             + (f", adaptive softmax {cfg['adaptive']}" if cfg.get("adaptive") else ""))
     unit = "char" if meta["level"] == "char" else "token"
     rows = [
         ("model", name), ("kind", f"{meta['kind']} ({meta['level']}-level): {shape}"),
