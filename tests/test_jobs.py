@@ -150,11 +150,28 @@ class Pty:
         return getattr(self.child, name)
 
 
-def test_shell_end_to_end_background_job(workspace, with_w2v):
-    """Start a job with &, query while it trains, list it, Ctrl-C a foreground training, cancel the
-    job (the previous model stays intact), then leave with a job running and cancel it at the question."""
+def test_cancel_keeps_the_previous_model(ws, workspace, with_w2v):
+    """Retraining w2v with --force in the background, cancelled mid-run: the old model stays, byte for byte."""
     w2v = workspace / "checkpoints" / "w2v"
-    before = (w2v / "model.json").read_bytes()
+    before = {p.name: p.read_bytes() for p in w2v.iterdir() if p.suffix in (".json", ".npy", ".txt")}
+    r = ws("train", "word2vec", "w2v", "--corpus", "lee", "--min-count", "2", "--epochs", "1000", "--workers", "1",
+           "--force", "--background")
+    assert r.code == 0, r
+    wait_for(lambda: int((status_of(workspace, "w2v").get("metrics") or {}).get("epoch", "0/").split("/")[0]) > 1,
+             40, "a few epochs")
+    assert ws("similar", "government", "--model", "w2v").code == 0  # the old model answers meanwhile
+    c = ws("jobs", "cancel", "1")
+    assert re.match(r"cancelled job 1 \(word2vec 'w2v'\) at \d+%: stopped; model 'w2v' is unchanged", c.out), c
+    assert status_of(workspace, "w2v")["state"] == "cancelled"
+    after = {p.name: p.read_bytes() for p in w2v.iterdir() if p.suffix in (".json", ".npy", ".txt")}
+    assert after.pop("job.json") and before == after
+
+
+def test_shell_end_to_end_background_job(workspace, with_w2v):
+    """In the shell under a pty: start a tiny LM with &, query while it trains (vectors, and the LM's
+    ckpt/last), list it, Ctrl-C a foreground training, cancel the job and generate from its last
+    checkpoint; then leave with a word2vec job running and cancel it at the question."""
+    tiny = workspace / "checkpoints" / "tiny"
     env = dict(os.environ, TERM="xterm", COLUMNS="160")
     sh = pexpect.spawn(sys.executable, ["-m", "wordshell"], env=env, encoding="utf-8", dimensions=(50, 160),
                        timeout=40)
@@ -162,19 +179,21 @@ def test_shell_end_to_end_background_job(workspace, with_w2v):
     sh = Pty(sh)
     try:
         sh.expect(PROMPT)
-        sh.send("train word2vec w2v --corpus lee --min-count 2 --epochs 1000 --workers 1 --force &\r")
-        sh.expect(r"started job 1: word2vec 'w2v' in the background")
+        sh.send("train lm tiny --corpus lee --hidden 16 --emb 16 --layers 1 --epochs 500 --ckpt-every 5 &\r")
+        sh.expect(r"started job 1: lm 'tiny' in the background")
         sh.expect(PROMPT)
-        wait_for(lambda: (status_of(workspace, "w2v").get("step") or 0) > 0
-                 and status_of(workspace, "w2v").get("phase", "").startswith("train"), 40, "training to start")
-        sh.expect(r"\[job 1 w2v\] started")  # printed above the prompt by the watcher
-        sh.expect(rf"jobs:{SGR} #1 w2v \d+%")      # the toolbar
+        wait_for(lambda: (tiny / "ckpt" / "last.safetensors").exists(), 60, "a first checkpoint")
+        sh.expect(r"\[job 1 tiny\] started")  # printed above the prompt by the watcher
+        sh.expect(rf"jobs:{SGR} #1 tiny \d+%")   # the toolbar
 
-        sh.send("similar government --model w2v --top 3\r")  # the old w2v answers while the new one trains
+        sh.send("similar government --model w2v --top 3\r")  # queries go on while it trains
         sh.expect("Nearest to government")
         sh.expect(PROMPT)
+        sh.send("generate the --model tiny -n 5\r")  # the LM itself, from ckpt/last
+        sh.expect("using its last checkpoint")
+        sh.expect(PROMPT)
         sh.send("jobs --format tsv\r")  # (a rich table puts colour codes between every cell)
-        sh.expect(r"1\tw2v\tword2vec\trunning\t\d+% \(epoch \d+/1000\)\t[^\t]*\t\S+ words/s\t\d+:\d\d\t0:\d\d")
+        sh.expect(r"1\ttiny\tlm\trunning\t\d+%\tloss [\d.]+[^\t]*\t\S+ steps/s\t\d+:\d\d(:\d\d)?\t0:\d\d")
         sh.expect(PROMPT)
 
         # Ctrl-C stops a foreground training, not the shell, not the job
@@ -184,17 +203,18 @@ def test_shell_end_to_end_background_job(workspace, with_w2v):
         sh.expect("error: (training )?cancelled")
         sh.expect(PROMPT)
         assert not (workspace / "checkpoints" / "fg" / "model.json").exists()
-        st = status_of(workspace, "w2v")
+        st = status_of(workspace, "tiny")
         assert st["state"] == "running"
         os.kill(st["pid"], 0)
 
         sh.send("jobs cancel 1\r")
-        sh.expect(r"cancelled job 1 \(word2vec 'w2v'\) at \d+%: stopped; model 'w2v' is unchanged")
+        sh.expect(r"cancelled job 1 \(lm 'tiny'\) at \d+%: stopped; its last checkpoint \(ckpt/last\) stays loadable")
         sh.expect(PROMPT)
-        assert status_of(workspace, "w2v")["state"] == "cancelled"
-        assert (w2v / "model.json").read_bytes() == before  # the last good model is intact and loads
-        sh.send("similar government --model w2v --top 3 --format tsv\r")
-        sh.expect(r"1\t\w+\t0\.\d+")
+        st = status_of(workspace, "tiny")
+        assert st["state"] == "cancelled" and "--resume" in st["error"]
+        assert not (tiny / "model.json").exists()
+        sh.send("generate the --model tiny -n 5 --format tsv\r")  # the last checkpoint loads
+        sh.expect(r"using its last checkpoint, step \d+")
         sh.expect(PROMPT)
 
         # leaving with a job running asks; 'c' cancels it
@@ -209,10 +229,10 @@ def test_shell_end_to_end_background_job(workspace, with_w2v):
         sh.expect(pexpect.EOF)
     finally:
         sh.close(force=True)
-        for model in ("w2v", "fresh"):
-            pid = status_of(workspace, model).get("pid")
-            if pid and status_of(workspace, model).get("state") == "running":
-                os.killpg(pid, signal.SIGKILL)
+        for model in ("tiny", "fresh"):
+            st = status_of(workspace, model)
+            if st.get("pid") and st.get("state") == "running":
+                os.killpg(st["pid"], signal.SIGKILL)
     assert sh.exitstatus == 0
     st = status_of(workspace, "fresh")
     assert st["state"] == "cancelled"

@@ -231,7 +231,8 @@ class JobWatcher(threading.Thread):
             elif j.state == "failed":
                 out.append(f"\x1b[31m{tag} failed: {j.status.get('error') or '?'} (see 'jobs log {j.id}')\x1b[0m")
             else:
-                out.append(f"\x1b[33m{tag} {j.state_text} after {took}\x1b[0m")
+                why = f": {j.status['error']}" if j.status.get("error") else ""
+                out.append(f"\x1b[33m{tag} {j.state_text} after {took}{why}\x1b[0m")
         return out
 
     def flush(self) -> None:

@@ -5,7 +5,8 @@ stderr on checkpoints/<model>/job.log. It runs the spec's argv through the same 
 the CLI (cli.execute), with session.progress() reporting into job.json, and ends with the
 state done / failed / cancelled. SIGTERM (`jobs cancel`) raises KeyboardInterrupt in the main
 thread, which the training code already turns into a clean Cancelled, exactly like Ctrl-C in
-the foreground; a worker that ignores it gets SIGKILL from `jobs cancel` after a grace period.
+the foreground (the torch loop installs its own handler: it checkpoints, then raises Cancelled,
+exit code 130); a worker that ignores it gets SIGKILL from `jobs cancel` after a grace period.
 """
 
 from __future__ import annotations
@@ -93,8 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         code = 130
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the final write must not be cut short
-        if cancelled:
-            state, error = "cancelled", None
+        if cancelled or code == 130:  # 130: Cancelled, also from trainers that catch SIGTERM themselves
+            state, error = "cancelled", err.last_error  # e.g. 'training stopped at step 135; ... --resume'
         elif code == 0:
             state, error = "done", None
         else:
