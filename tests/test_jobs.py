@@ -238,3 +238,20 @@ def test_shell_end_to_end_background_job(workspace, with_w2v):
     assert st["state"] == "cancelled"
     assert not (workspace / "checkpoints" / "fresh" / "model.json").exists()  # nothing half-written
     assert not any((workspace / "checkpoints" / "fresh").glob("*.npy"))
+
+
+def test_watch_log_and_a_stopped_model(ws, workspace):
+    assert ws("train", "word2vec", "w", "--corpus", "lee", "--epochs", "3", "--min-count", "2", "--workers", "1",
+              "-b").code == 0
+    r = ws("jobs", "watch", "1", "--interval", "0.2")  # not a terminal: plain progress lines on stderr
+    assert r.code == 0 and r.out.startswith("job 1 done in ")
+    assert "job 1: epoch 3/3" in r.err and "job 1: finished" in r.err
+    tail = ws("jobs", "log", "1", "--tail", "2")
+    assert tail.code == 0 and len(tail.out.splitlines()) == 2
+    # a job that stopped without a model: the model's name says so, not 'still training'
+    d = workspace / "checkpoints" / "gone"
+    d.mkdir(parents=True)
+    (d / "job.json").write_text(json.dumps({"id": 9, "model": "gone", "kind": "lm", "state": "cancelled"}))
+    q = ws("similar", "king", "--model", "gone")
+    assert q.code == 1 and "its training job 9 cancelled (see 'jobs log 9')" in q.err
+    assert ws("jobs", "watch", "nope").err.startswith("error: no job nope")

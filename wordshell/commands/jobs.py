@@ -200,6 +200,10 @@ def cancel(session, refs, all_, grace):
         else:
             kept = "no model was saved"
         how = "killed after the grace period" if killed else "stopped"
+        said = j.status.get("error")
+        if said and said != "killed" and "resume" in said:
+            kept += f" ({said})"  # the trainer's own word: 'stopped at step 135; continue with --resume'
+
         pct = f" at {100 * j.status['progress']:.0f}%" if j.status.get("progress") is not None else ""
         out.append(message(f"cancelled job {j.id} ({j.status.get('kind')} '{j.model}'){pct}: {how}; {kept}",
                            job=j.id, state=j.state, killed=killed))
