@@ -225,3 +225,21 @@ def test_shell_start_imports_no_torch_gensim_numpy(workspace):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_toolbar_and_job_completion(workspace):
+    import json
+
+    d = workspace / "checkpoints" / "big"
+    d.mkdir(parents=True)
+    (d / "job.json").write_text(json.dumps({  # a job 'running' in this very process: alive
+        "id": 4, "model": "big", "kind": "word2vec", "state": "running", "pid": os.getpid(), "progress": 0.5,
+        "eta": 75, "started": time.time(), "events": []}))
+    s = Session(workspace)
+    assert complete(s, "jobs cancel ") == ["4"] and complete(s, "jobs watch 4") == ["4"]
+    with create_pipe_input() as inp:
+        shell = Shell(s, input=inp, output=DummyOutput())
+        text = "".join(t for _, t in shell.toolbar())
+    from wordshell.repl import detect_device
+
+    assert text == f" model: -  |  {detect_device()}  |  jobs: #4 big 50% eta 1:15"

@@ -139,6 +139,7 @@ def watch(session, job, interval):
             mgr.reap()
             j = mgr.get(j.id)
     except KeyboardInterrupt:
+        bar.total = None  # stop drawing without pretending the job reached 100%
         bar.finish()
         return message(f"stopped watching; job {j.id} is still {j.state}", job=j.id, state=j.state)
     bar.finish()
