@@ -16,6 +16,109 @@ import json
 import os
 import signal
 import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from wordshell.jobs import MAX_EVENTS, TERMINAL, _jsonable, proc_start_time, write_status
+from wordshell.progress import PlainProgress, Progress
+
+
+# -- the status writer and the progress reporter ----------------------------------
+
+class JobStatus:
+    """Owns checkpoints/<model>/job.json inside the worker.
+
+    Training threads only change the dict (under a lock); a flusher thread writes it at most
+    every `interval` seconds, so the training loop never waits on the disk.
+    """
+
+    def __init__(self, path: Path, status: dict, interval: float = 0.5):
+        self.path = path
+        self.status = status
+        self.interval = interval
+        self.lock = threading.Lock()
+        self.dirty = True
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._flush_loop, name="job-status", daemon=True)
+
+    def begin(self) -> None:
+        now = time.time()
+        with self.lock:
+            self.status.update(state="running", pid=os.getpid(), pid_start=proc_start_time(os.getpid()),
+                               started=now, updated=now)
+        self.flush(durable=True)
+        self._thread.start()
+
+    def _flush_loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            if self.dirty:
+                self.flush()
+
+    def flush(self, durable: bool = False) -> None:
+        with self.lock:
+            self.dirty = False
+            snapshot = json.loads(json.dumps(self.status, default=_jsonable))
+        try:
+            write_status(self.path, snapshot, durable)
+        except OSError:
+            pass  # a full disk must not kill the training; the final write tries again
+
+    def update(self, **fields: Any) -> None:
+        with self.lock:
+            self.status.update(fields, updated=time.time())
+            self.dirty = True
+
+    def event(self, message: str) -> None:
+        with self.lock:
+            events = self.status.setdefault("events", [])
+            seq = events[-1]["seq"] + 1 if events else 1
+            events.append({"seq": seq, "time": time.time(), "message": message})
+            del events[:-MAX_EVENTS]
+            self.status["updated"] = time.time()
+            self.dirty = True
+
+    def end(self, state: str, exit_code: int, error: str | None = None) -> None:
+        assert state in TERMINAL, state
+        self._stop.set()
+        now = time.time()
+        with self.lock:
+            self.status.update(state=state, exit_code=exit_code, error=error, finished=now, updated=now,
+                               eta=None)
+            if state == "done":
+                self.status["progress"] = 1.0
+        self.flush(durable=True)
+
+
+class JobProgress(Progress):
+    """session.progress() inside a worker: plain lines into job.log + numbers into job.json."""
+
+    def __init__(self, status: JobStatus, log_stream):
+        super().__init__()
+        self.job = status
+        self.plain = PlainProgress(log_stream, interval=10.0)
+
+    def start(self, desc: str, total: float | None = None, unit: str = "") -> None:
+        super().start(desc, total, unit)
+        self.plain.start(desc, total, unit)
+        self.job.update(phase=desc, total=total, unit=unit, step=0, progress=0.0 if total else None,
+                        speed=None, eta=None, metrics={}, phase_started=time.time())
+
+    def update(self, done: float, **metrics: Any) -> None:
+        super().update(done, **metrics)
+        self.plain.update(done, **metrics)
+        self.job.update(step=done, progress=self.fraction, speed=self.speed, eta=self.eta,
+                        metrics={k: v for k, v in self.metrics.items() if v is not None})
+
+    def log(self, message: str) -> None:
+        self.plain.log(message)
+        self.job.event(message)
+
+    def finish(self, message: str | None = None) -> None:
+        self.plain.finish(message)  # not progress=1: a cancelled training finishes its bar too
+        if message:
+            self.job.event(message)
 
 
 class _ErrorTap(io.TextIOBase):
@@ -62,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         pass
 
     from wordshell.cli import execute
-    from wordshell.jobs import JobProgress, JobStatus, read_status
+    from wordshell.jobs import read_status
     from wordshell.session import Session
 
     sys.stdout.reconfigure(line_buffering=True)
