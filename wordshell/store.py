@@ -131,6 +131,14 @@ def read_json(path: Path, what: str) -> dict:
     return obj
 
 
+def _read_job(path: Path) -> dict:
+    """The status a background job left (jobs.py); {} when unreadable."""
+    try:
+        return read_json(path, "job status")
+    except (NotFound, CorruptFile):
+        return {}
+
+
 # -- the workspace --------------------------------------------------------------
 
 class Store:
@@ -168,8 +176,12 @@ class Store:
         d = self.model_dir(name)
         if not (d / META).is_file():
             if (d / "job.json").is_file():
+                job = _read_job(d / "job.json")
+                if job.get("state") in ("failed", "cancelled"):
+                    raise NotFound(f"model '{name}' has no final model: its training job {job.get('id')} "
+                                   f"{job['state']}", f"see 'jobs log {job.get('id')}'")
                 raise NotFound(f"model '{name}' is still training (no final model yet)",
-                               "see 'jobs', or wait for it: 'jobs wait'")
+                               f"see 'jobs', or wait for it: 'jobs wait {job.get('id', name)}'")
             raise NotFound(f"no model named '{name}'", self._model_hint(name))
         return read_json(d / META, f"model '{name}' metadata")
 
