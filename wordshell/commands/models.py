@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import click
@@ -67,7 +68,13 @@ def list_models(session):
     for name, meta in session.store.iter_models():
         d = session.store.model_dir(name)
         if meta is None:
-            rows.append((name, "(training)", "", "", human_bytes(_size(d)), False))
+            state = "training"
+            try:
+                state = json.loads((d / "job.json").read_text(encoding="utf-8")).get("state") or state
+            except (OSError, ValueError):
+                pass
+            label = "(training)" if state in ("starting", "running") else f"(job {state})"
+            rows.append((name, label, "", "see 'jobs'", human_bytes(_size(d)), False))
             continue
         corpus = (meta.get("corpus") or {}).get("name") or (meta.get("imported") or {}).get("format", "")
         rows.append((name, meta.get("kind", "?"), corpus, _summary(meta), human_bytes(_size(d)), name == active))
@@ -118,9 +125,10 @@ def info(session, name):
 def rm(session, names, yes):
     """Remove models (and their checkpoints)."""
     for name in names:
-        job = session.store.model_dir(name) / "job.json"
-        if job.exists() and not session.store.has_model(name):
-            pass
+        job = session.jobs.job_of(name) if (session.store.model_dir(name) / "job.json").exists() else None
+        if job is not None and job.active:
+            raise UsageError(f"model '{name}' is being trained by job {job.id}",
+                             f"cancel it first: 'jobs cancel {job.id}'")
         session.store.remove_model(name)
         session.forget(name)
         if session.active_model == name:
