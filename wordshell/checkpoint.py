@@ -1,0 +1,244 @@
+"""Checkpoints without pickle: tensors in safetensors, everything else in JSON.
+
+    <model>/ckpt/last.safetensors   model.*, optim.*, rng.*, carry.* tensors; the JSON training
+                                    state rides in the file's own metadata (key "state"), so a
+                                    checkpoint is ONE atomic file: a kill at any moment leaves the
+                                    previous one whole, and weights never disagree with their state
+    <model>/ckpt/state.json         a readable copy of that state (step, epoch, best, history, ...)
+    <model>/ckpt/best.safetensors   model weights at the best validation metric so far
+    <model>/weights.safetensors     the final model (written by the command, before model.json)
+
+Tied weights (one tensor under two names) are stored once; the alias map rides in the
+metadata and `load_weights` restores both names.
+
+    >>> save_weights(model, "w.safetensors", meta={"kind": "lstm-lm"})   # doctest: +SKIP
+    >>> state_dict, meta = load_weights("w.safetensors")                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import struct
+from pathlib import Path
+from typing import Any
+
+from wordshell.errors import CorruptFile, NotFound
+from wordshell.store import atomic_write
+
+
+# -- raw files ----------------------------------------------------------------------
+
+def save_tensors(path: str | os.PathLike, tensors: dict, meta: dict | None = None) -> None:
+    """Atomically write `tensors` (name -> torch.Tensor) with JSON-able `meta` to a safetensors file.
+
+    Tensors that share storage under several names are written once (aliases in the metadata).
+    """
+    from safetensors.torch import save
+
+    unique: dict[str, Any] = {}
+    aliases: dict[str, str] = {}
+    seen: dict[tuple, str] = {}
+    for name, t in tensors.items():
+        t = t.detach()
+        key = (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()), t.dtype) \
+            if t.numel() else None
+        if key is not None and key in seen:
+            aliases[name] = seen[key]
+            continue
+        if key is not None:
+            seen[key] = name
+        unique[name] = t.to("cpu").contiguous().clone() if not t.is_contiguous() or t.device.type != "cpu" else t
+    header = {"json": json.dumps(meta or {}, ensure_ascii=False, default=_json_default)}
+    if aliases:
+        header["aliases"] = json.dumps(aliases)
+    atomic_write(path, save(unique, metadata=header))
+
+
+def _json_default(o):
+    item = getattr(o, "item", None)
+    if callable(item):
+        return item()
+    if isinstance(o, (tuple, set)):
+        return list(o)
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def read_meta(path: str | os.PathLike) -> dict:
+    """Only the JSON metadata of a safetensors file (reads the header, not the tensors)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            if len(head) < 8:
+                raise CorruptFile(f"{path} is not a safetensors file (truncated)")
+            (n,) = struct.unpack("<Q", head)
+            if n > 100_000_000:
+                raise CorruptFile(f"{path} is not a safetensors file")
+            header = json.loads(f.read(n).decode("utf-8"))
+    except FileNotFoundError:
+        raise NotFound(f"no such checkpoint: {path}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CorruptFile(f"{path} is not a safetensors file ({e})") from None
+    raw = (header.get("__metadata__") or {}).get("json", "{}")
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise CorruptFile(f"{path}: bad metadata ({e})") from None
+
+
+def load_tensors(path: str | os.PathLike, device: str = "cpu") -> tuple[dict, dict]:
+    """(tensors, meta) from a file written by `save_tensors`; aliases restored."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"no such checkpoint: {path}")
+    meta = read_meta(path)
+    try:
+        tensors = load_file(str(path), device=device)
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CorruptFile(f"{path} is corrupt ({e})") from None
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n).decode("utf-8"))
+    aliases = json.loads((header.get("__metadata__") or {}).get("aliases", "{}"))
+    for name, target in aliases.items():
+        tensors[name] = tensors[target]
+    return tensors, meta
+
+
+# -- model weights ----------------------------------------------------------------
+
+def save_weights(model, path: str | os.PathLike, meta: dict | None = None) -> None:
+    save_tensors(path, dict(unwrap(model).state_dict()), meta)
+
+
+def load_weights(path: str | os.PathLike) -> tuple[dict, dict]:
+    return load_tensors(path)
+
+
+def unwrap(model):
+    """The plain module inside DistributedDataParallel / torch.compile wrappers."""
+    while True:
+        inner = getattr(model, "module", None) or getattr(model, "_orig_mod", None)
+        if inner is None:
+            return model
+        model = inner
+
+
+# -- optimizer state ------------------------------------------------------------------
+
+def optimizer_tensors(opt) -> tuple[dict, dict]:
+    """optimizer.state_dict() split into tensors ("optim.<param>.<key>") and JSON (the rest)."""
+    import torch
+
+    sd = opt.state_dict()
+    tensors, plain = {}, {}
+    for idx, st in sd["state"].items():
+        plain_st = {}
+        for k, v in st.items():
+            if isinstance(v, torch.Tensor):
+                tensors[f"optim.{idx}.{k}"] = v
+            else:
+                plain_st[k] = v
+        plain[str(idx)] = plain_st
+    return tensors, {"state": plain, "param_groups": sd["param_groups"]}
+
+
+def optimizer_load(opt, tensors: dict, plain: dict) -> None:
+    state: dict[int, dict] = {int(i): dict(st) for i, st in plain["state"].items()}
+    for name, t in tensors.items():
+        if not name.startswith("optim."):
+            continue
+        _, idx, key = name.split(".", 2)
+        state.setdefault(int(idx), {})[key] = t
+    groups = []
+    for g in plain["param_groups"]:
+        g = dict(g)
+        if isinstance(g.get("betas"), list):
+            g["betas"] = tuple(g["betas"])
+        groups.append(g)
+    opt.load_state_dict({"state": state, "param_groups": groups})
+
+
+# -- random number generators ------------------------------------------------------------
+
+def rng_tensors(prefix: str = "rng") -> tuple[dict, dict]:
+    """torch (CPU, CUDA) and numpy generator states as tensors; Python's `random` as JSON."""
+    import numpy as np
+    import torch
+
+    tensors = {f"{prefix}.torch": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        for i, s in enumerate(torch.cuda.get_rng_state_all()):
+            tensors[f"{prefix}.cuda.{i}"] = s
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    tensors[f"{prefix}.numpy"] = torch.from_numpy(np.asarray(keys, dtype=np.uint32).astype(np.int64))
+    version, internal, gauss = random.getstate()
+    plain = {"numpy": [kind, int(pos), int(has_gauss), float(cached)],
+             "python": [version, list(internal), gauss]}
+    return tensors, plain
+
+
+def rng_restore(tensors: dict, plain: dict, prefix: str = "rng") -> None:
+    import numpy as np
+    import torch
+
+    if f"{prefix}.torch" in tensors:
+        torch.set_rng_state(tensors[f"{prefix}.torch"].to(torch.uint8).cpu())
+    if torch.cuda.is_available():
+        states = [tensors[k].cpu() for k in sorted(t for t in tensors if t.startswith(f"{prefix}.cuda."))]
+        if states and len(states) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all(states)
+    if f"{prefix}.numpy" in tensors and "numpy" in plain:
+        kind, pos, has_gauss, cached = plain["numpy"]
+        keys = tensors[f"{prefix}.numpy"].numpy().astype(np.uint32)
+        np.random.set_state((kind, keys, pos, has_gauss, cached))
+    if "python" in plain:
+        version, internal, gauss = plain["python"]
+        random.setstate((version, tuple(internal), gauss))
+
+
+# -- nested state (e.g. an LSTM's carried (h, c)) --------------------------------------------
+
+def flatten(obj, prefix: str) -> tuple[dict, Any]:
+    """Nested tuples/lists/dicts of tensors -> ({prefix.i: tensor}, JSON skeleton)."""
+    import torch
+
+    tensors: dict = {}
+
+    def walk(o):
+        if o is None or isinstance(o, (bool, int, float, str)):
+            return {"v": o}
+        if isinstance(o, torch.Tensor):
+            name = f"{prefix}.{len(tensors)}"
+            tensors[name] = o.detach()
+            return {"t": name}
+        if isinstance(o, (tuple, list)):
+            return {"tuple" if isinstance(o, tuple) else "list": [walk(x) for x in o]}
+        if isinstance(o, dict):
+            return {"dict": {str(k): walk(v) for k, v in o.items()}}
+        raise TypeError(f"cannot checkpoint a {type(o).__name__} in the carried state")
+
+    return tensors, walk(obj)
+
+
+def unflatten(skeleton, tensors: dict, device=None):
+    def walk(s):
+        if "v" in s:
+            return s["v"]
+        if "t" in s:
+            t = tensors[s["t"]]
+            return t.to(device) if device is not None else t
+        if "tuple" in s:
+            return tuple(walk(x) for x in s["tuple"])
+        if "list" in s:
+            return [walk(x) for x in s["list"]]
+        return {k: walk(v) for k, v in s["dict"].items()}
+
+    return walk(skeleton) if skeleton is not None else None

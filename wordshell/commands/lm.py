@@ -1,0 +1,149 @@
+"""`train lm`, `generate` and `perplexity`: language models from the command line, REPL and pipes."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from wordshell.cmd import background_option, command, corpus_options, pass_session, run_in_background, tokenizer_from
+from wordshell.errors import BadInput
+
+
+
+def parse_duration(text: str | None) -> float:
+    """'90' / '90s' / '10m' / '1h30m' -> seconds.
+
+    >>> parse_duration("1h30m"), parse_duration("10m"), parse_duration("45")
+    (5400.0, 600.0, 45.0)
+    """
+    if not text:
+        return 0.0
+    text = text.strip().lower()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([hms])", text)
+    if not parts or "".join(a + b for a, b in parts) != text.replace(" ", ""):
+        raise BadInput(f"cannot read the duration {text!r}", "e.g. 90, 90s, 10m, 1h30m")
+    return sum(float(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)
+
+
+@command("lm")
+@click.argument("name")
+@corpus_options
+@click.option("--arch", type=click.Choice(["lstm", "gru", "rnn", "ffnn"]), default="lstm", show_default=True,
+              help="LSTM, GRU, RNN (tanh) or Bengio's feed-forward window model.")
+@click.option("--level", type=click.Choice(["word", "char"]), default="word", show_default=True,
+              help="Predict words or characters (char: cased unless --lowercase).")
+@click.option("--min-count", type=click.IntRange(1), default=None,
+              help="Words rarer than this become <unk> (default 2 for words, 1 for chars).")
+@click.option("--max-vocab", type=click.IntRange(3), default=None, help="Keep at most this many tokens.")
+@click.option("--layers", type=click.IntRange(1, 16), default=None, help="Stacked layers [2; ffnn 1].")
+@click.option("--hidden", type=click.IntRange(1), default=None, help="Hidden units [200].")
+@click.option("--emb", type=click.IntRange(1), default=None, help="Embedding size [200; ffnn 100].")
+@click.option("--dropout", type=click.FloatRange(0, 0.95), default=None, help="Dropout [0.2].")
+@click.option("--tied", is_flag=True, help="Tie input embedding and output layer (emb = hidden).")
+@click.option("--context", type=click.IntRange(1, 64), default=None, help="ffnn: tokens of history [4].")
+@click.option("--bptt", type=click.IntRange(1), default=35, show_default=True, help="Truncated BPTT length.")
+@click.option("--batch", type=click.IntRange(1), default=20, show_default=True, help="Columns per batch.")
+@click.option("--optimizer", type=click.Choice(["sgd", "adam", "adamw"]), default="adamw", show_default=True)
+@click.option("--lr", type=float, default=None, help="Learning rate [sgd 20, adam(w) 0.003].")
+@click.option("--weight-decay", type=float, default=None, help="Weight decay [adamw 0.01, else 0].")
+@click.option("--clip", type=float, default=None, help="Gradient-norm clipping, 0 = off [sgd 0.25, else 1].")
+@click.option("--schedule", type=click.Choice(["plateau", "cosine", "linear", "none"]), default=None,
+              help="LR schedule [sgd: plateau (lr /= 4 when valid ppl stalls); adam(w): cosine to the end].")
+@click.option("--anneal", type=float, default=4.0, show_default=True, help="Plateau: divide the LR by this.")
+@click.option("--warmup", type=click.IntRange(0), default=0, show_default=True, help="Warm-up steps.")
+@click.option("--epochs", type=click.IntRange(1), default=None, help="Epochs [10; unlimited with --time].")
+@click.option("--time", "time_", metavar="DURATION", default=None, help="Time budget: 600, 10m, 1h.")
+@click.option("--max-steps", type=click.IntRange(0), default=0, help="Stop after this many steps (0 = no limit).")
+@click.option("--patience", type=click.IntRange(0), default=0, help="Stop after N evals without improvement.")
+@click.option("--valid", metavar="FILE|CORPUS", default=None, help="Validation text (default: split off).")
+@click.option("--valid-split", type=float, default=0.1, show_default=True, help="Fraction held out at the end.")
+@click.option("--eval-every", type=click.IntRange(0), default=0, help="Evaluate every N steps (0 = per epoch).")
+@click.option("--ckpt-every", type=click.IntRange(0), default=200, show_default=True, help="Checkpoint every N steps.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--threads", type=click.IntRange(0), default=0, help="CPU threads for torch (0 = default).")
+@click.option("--nproc", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Train in N processes with DistributedDataParallel (gloo on CPU, nccl on GPU).")
+@click.option("--resume", is_flag=True, help="Continue from ckpt/last (a killed or finished run).")
+@click.option("--force", is_flag=True, help="Replace an existing model of this name.")
+@background_option
+@pass_session
+@click.pass_context
+def train_lm(ctx, session, name, corpus, background, resume, force, **kw):
+    """Train a word- or character-level language model (LSTM/GRU/RNN/FFNN).
+
+    \b
+      train lm tiny --corpus lee --epochs 2 --hidden 64 --emb 64
+      train lm ptb --corpus ptb --valid ptb-valid --split whitespace --min-count 1 --time 10m
+      train lm shakes --corpus tiny-shakespeare --level char --hidden 512 --layers 1 --time 10m
+      train lm ptb --corpus ptb --valid ptb-valid --split whitespace --resume
+    """
+    if background:
+        return run_in_background(session, name, "lm")
+    from wordshell.lm_run import train_command
+
+    explicit = {k for k in kw if ctx.get_parameter_source(k) != click.core.ParameterSource.DEFAULT}
+    if "lowercase" not in explicit and kw["level"] == "char":
+        kw["lowercase"] = False
+    tok = tokenizer_from(kw)
+    if kw["level"] == "char":
+        from wordshell.tokens import Tokenizer
+
+        tok = Tokenizer(lowercase=tok.lowercase, punct=False, split="chars")
+    kw["time_budget"] = parse_duration(kw.pop("time_"))
+    if "time_" in explicit:
+        explicit.add("time_budget")
+    return train_command(session, name, corpus, tok, kw, explicit, resume=resume, force=force)
+
+
+@command("generate")
+@click.argument("prompt", default="", required=False)
+@click.option("--model", "-m", "model", default=None, metavar="NAME", help="Language model (default: the active one).")
+@click.option("--length", "-n", type=click.IntRange(1, 100000), default=None,
+              help="Tokens to generate [30 words / 300 chars].")
+@click.option("--temperature", "-t", type=click.FloatRange(0), default=1.0, show_default=True,
+              help="Below 1: safer; above 1: wilder; 0 = greedy.")
+@click.option("--top-k", type=click.IntRange(0), default=0, help="Sample from the k most likely tokens (0 = all).")
+@click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=1.0, help="Nucleus sampling mass.")
+@click.option("--greedy", is_flag=True, help="Always take the most likely token.")
+@click.option("--samples", "-s", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--seed", type=int, default=None, help="Seed for reproducible samples.")
+@click.option("--unk", "allow_unk", is_flag=True, help="Allow <unk> in the output.")
+@click.option("--show-probs", is_flag=True, help="Colour tokens by probability (a token/p/entropy table in pipes).")
+@pass_session
+def generate(session, prompt, model, length, temperature, top_k, top_p, greedy, samples, seed, allow_unk,
+             show_probs):
+    """Generate text from a language model, streamed as it is produced.
+
+    \b
+      generate "the meaning of" --model tiny --length 20 --seed 1
+      generate "ROMEO:" --model shakes --temperature 0.8 --samples 3
+      generate "the market" --model ptb --show-probs --format json | head
+    """
+    from wordshell.lm_run import generate_command
+
+    return generate_command(session, prompt, model, length, temperature, top_k, top_p, greedy, samples, seed,
+                            allow_unk, show_probs)
+
+
+@command("perplexity")
+@click.argument("file", default=None, required=False, metavar="[FILE|-]")
+@click.option("--model", "-m", "model", default=None, metavar="NAME", help="Language model (default: the active one).")
+@click.option("--encoding", default=None, metavar="ENC", help="Text encoding (default utf-8).")
+@click.option("--text", default=None, help="Score this text instead of a file.")
+@pass_session
+def perplexity(session, file, model, encoding, text):
+    """Perplexity and bits per token (or char) of a text under a language model.
+
+    \b
+      perplexity --model tiny notes.txt
+      cat notes.txt | perplexity --model tiny
+      perplexity --model tiny --text "the government said"
+    """
+    from wordshell.lm_run import perplexity_command
+
+    return perplexity_command(session, file, model, encoding, text)
+
