@@ -22,8 +22,9 @@ class BagConfig:
     vocab_rows: int           # padding + unknown + vocabulary (clf_text.TextEncoder.size)
     num_classes: int
     dim: int = 100
-    buckets: int = 200_000    # hashed word n-gram rows after the vocabulary
+    buckets: int = 100_000    # hashed word n-gram rows after the vocabulary
     ngrams: int = 2           # longest word n-gram (1 = words only)
+    sparse: bool = True       # sparse embedding gradients: an SGD step touches only the rows in the batch
 
 
 class BagClassifier(nn.Module):
@@ -33,13 +34,14 @@ class BagClassifier(nn.Module):
         super().__init__()
         self.config = config
         rows = config.vocab_rows + (config.buckets if config.ngrams > 1 else 0)
-        self.embed = nn.EmbeddingBag(rows, config.dim, mode="mean", padding_idx=0)
+        self.embed = nn.EmbeddingBag(rows, config.dim, mode="mean", padding_idx=0,
+                                   sparse=config.sparse)
         self.out = nn.Linear(config.dim, config.num_classes)
-        # fastText's initialisation: small uniform inputs, zero output layer
+        # fastText's small uniform inputs; unlike fastText the output layer keeps torch's random
+        # init: with mini-batch SGD a zero output layer leaves the inputs without gradient for epochs
         nn.init.uniform_(self.embed.weight, -1.0 / config.dim, 1.0 / config.dim)
         with torch.no_grad():
             self.embed.weight[0].zero_()
-        nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
