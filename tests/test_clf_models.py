@@ -79,3 +79,19 @@ def test_rnn_ignores_padding(pooling, cell, bidi):
         out = m(b)
         assert torch.allclose(m(a), out[:1], atol=1e-6)
         assert torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize("spec", [dict(), dict(punct=False), dict(lowercase=False), dict(split="whitespace")])
+def test_batch_tokenising_equals_one_text_at_a_time(spec):
+    tok = Tokenizer(**spec)
+    texts = ["", "Hello, World!", "it's state-of-the-art\tstuff", "multi\nline text", "  ", "ÉCOLE été _x_ ’tis",
+             "wo n't -- (yes) !", "a\r\nb", "İstanbul"] * 3
+    vocab = sorted({w for t in texts for w in tok(t)})[::2]  # half the words known, half unknown
+    enc = TextEncoder(vocab, tok)
+    flat, lengths = enc.flat(texts)
+    expect = [enc.ids(t.replace("\n", " ")) for t in texts]
+    assert lengths.tolist() == [len(e) for e in expect]
+    assert flat.tolist() == [i for e in expect for i in e]
+    flat, lengths = enc.flat(texts, max_len=2)
+    assert flat.tolist() == [i for e in expect for i in e[:2]]
+    assert enc.flat([])[0].shape == (0,)

@@ -64,19 +64,18 @@ class BagPredictor(Predictor):
         E, W, b = weights["embed.weight"], weights["out.weight"], weights["out.bias"]
         if E.shape[0] != self.vocab_rows + self.buckets or W.shape != (len(self.labels), E.shape[1]):
             raise CorruptFile(f"model '{meta.get('name', '?')}' has weights that do not match its config")
-        self.table = np.ascontiguousarray((E.astype(np.float64) @ W.T.astype(np.float64)).astype(np.float32))  # (rows, C)
-        self.bias = b.astype(np.float32)                                           # (C,)
+        T = (E @ W.T).astype(np.float64)                                          # (rows, C)
+        # one contiguous float64 column per class: bincount's weights, with no copy per batch
+        self.columns = [np.ascontiguousarray(T[:, c]) for c in range(T.shape[1])]
+        self.bias = b.astype(np.float64)                                           # (C,)
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         flat, lengths = self.encoder.flat(texts, self.max_len)
         ids, segs = bag_features(flat, lengths, self.vocab_rows, self.ngrams, self.buckets)
-        B, C = len(texts), self.table.shape[1]
-        counts = np.bincount(segs, minlength=B).astype(np.float32)                # (B,) features per text
-        rows = self.table[ids]                                                    # (M, C)
-        sums = np.empty((B, C), dtype=np.float32)
-        for c in range(C):
-            sums[:, c] = np.bincount(segs, weights=rows[:, c], minlength=B)
-        return sums / np.maximum(counts, 1.0)[:, None] + self.bias                 # (B, C)
+        B = len(texts)
+        counts = np.bincount(segs, minlength=B)                                   # (B,) features per text
+        sums = np.stack([np.bincount(segs, weights=col[ids], minlength=B) for col in self.columns], axis=1)
+        return sums / np.maximum(counts, 1)[:, None] + self.bias                  # (B, C)
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
         return softmax(self.logits(texts))
