@@ -23,7 +23,7 @@ DEFAULTS = {
     "bag": {"epochs": 10, "batch_size": 16, "lr": 2.0, "optimizer": "sgd", "schedule": "linear", "dim": 100,
             "threads": 1},
     "rnn": {"epochs": 10, "batch_size": 32, "lr": 1e-3, "optimizer": "adam", "schedule": "none", "dim": 100,
-            "threads": 0},
+            "threads": 1},
 }
 MIN_UPDATES = 1500  # default epochs grow on small data sets until training makes this many steps
 

@@ -137,7 +137,7 @@ def init_from_vectors(model, encoder: TextEncoder, kv, freeze: bool) -> dict:
                 oov += 1
             else:
                 continue
-            emb[i + FIRST] = torch.from_numpy(np.asarray(vec, dtype=np.float32))
+            emb[i + FIRST] = torch.from_numpy(np.array(vec, dtype=np.float32))  # a copy: kv rows may be read-only mmaps
     if freeze:
         emb.requires_grad_(False)
     return {"vectors": kv.name, "found": found, "from_ngrams": oov, "missing": len(encoder.words) - found - oov,

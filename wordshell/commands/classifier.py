@@ -78,7 +78,8 @@ def _read(session, specs, kw):
 @click.option("--patience", type=click.IntRange(0), default=None,
               help="Stop after this many epochs without a better validation accuracy, 0 = never [epochs/5, >= 3].")
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--threads", type=click.IntRange(0), default=None, help="CPU threads [bag 1, RNNs torch's default].")
+@click.option("--threads", type=click.IntRange(0), default=None,
+              help="CPU threads for training [1: small models gain nothing from more on a busy machine].")
 @click.option("--device", default="auto", show_default=True, help="auto | cpu | cuda | cuda:N")
 @click.option("--force", is_flag=True, help="Replace an existing model of this name.")
 @background_option
@@ -125,7 +126,7 @@ def _effective_fmt(session) -> str:
 @click.option("--file", "-f", "file", default=None, metavar="FILE", help="Classify each line of FILE ('-' = stdin).")
 @click.option("--top-k", "-k", type=click.IntRange(1), default=1, show_default=True, help="Best K labels per line.")
 @click.option("--probs", is_flag=True, help="A probability column for every class.")
-@click.option("--batch-size", type=click.IntRange(1), default=None, help="Lines per batch [bag 4096, RNNs 512].")
+@click.option("--batch-size", type=click.IntRange(1), default=None, help="Lines per batch [bag 4096, RNNs 2048].")
 @click.option("--encoding", default=None, metavar="ENC", help="Input encoding (default utf-8).")
 @pass_session
 def classify(session, texts, model, file, top_k, probs, batch_size, encoding):
@@ -150,7 +151,7 @@ def classify(session, texts, model, file, top_k, probs, batch_size, encoding):
         keys += [f"p_{lab}" for lab in pred.labels]
     headers.append("text")
     keys.append("text")
-    size = batch_size or (4096 if pred.meta["kind"] == "bag-clf" else 512)
+    size = batch_size or (4096 if pred.meta["kind"] == "bag-clf" else 2048)
     return Result(headers, _rows(pred, lines, k, probs, size), keys=keys, styles={0: "bold"})
 
 
