@@ -84,7 +84,7 @@ class BagPredictor(Predictor):
 class TorchPredictor(Predictor):
     """The RNN kinds: rebuild the module from model.json, load the weights, eval mode."""
 
-    def __init__(self, meta: dict, encoder: TextEncoder, path):
+    def __init__(self, meta: dict, encoder: TextEncoder, path, threads: int = 1):
         super().__init__(meta, encoder)
         import torch
 
@@ -98,6 +98,9 @@ class TorchPredictor(Predictor):
         except (RuntimeError, KeyError) as e:
             raise CorruptFile(f"model '{meta.get('name', '?')}': cannot load weights: {str(e)[:200]}") from None
         self.model.eval()
+        # one thread unless told otherwise: with small matrices a second thread gains little on a quiet
+        # machine, and when another process holds a core OpenMP's spinning makes 2 threads ~20x slower
+        torch.set_num_threads(threads)
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
         from wordshell.clf_text import pad
@@ -118,7 +121,7 @@ class TorchPredictor(Predictor):
         return out
 
 
-def load_predictor(store, name: str) -> Predictor:
+def load_predictor(store, name: str, threads: int = 1) -> Predictor:
     """The predictor of stored classifier `name` (numpy for bag, torch for the RNNs)."""
     meta = dict(store.model_meta(name))
     meta["name"] = name
@@ -142,4 +145,4 @@ def load_predictor(store, name: str) -> Predictor:
         except Exception as e:  # safetensors raises its own error types on a damaged header
             raise CorruptFile(f"model '{name}': cannot read weights.safetensors ({e})") from None
         return BagPredictor(meta, encoder, weights)
-    return TorchPredictor(meta, encoder, path)
+    return TorchPredictor(meta, encoder, path, threads)

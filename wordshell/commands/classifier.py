@@ -128,8 +128,10 @@ def _effective_fmt(session) -> str:
 @click.option("--probs", is_flag=True, help="A probability column for every class.")
 @click.option("--batch-size", type=click.IntRange(1), default=None, help="Lines per batch [bag 4096, RNNs 2048].")
 @click.option("--encoding", default=None, metavar="ENC", help="Input encoding (default utf-8).")
+@click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
+              help="CPU threads for RNN models (more help only on an otherwise idle machine).")
 @pass_session
-def classify(session, texts, model, file, top_k, probs, batch_size, encoding):
+def classify(session, texts, model, file, top_k, probs, batch_size, encoding, threads):
     """Label sentences: from arguments, --file, or lines on stdin (one output line per input line).
 
     \b
@@ -139,7 +141,7 @@ def classify(session, texts, model, file, top_k, probs, batch_size, encoding):
     from wordshell.clf_predict import load_predictor
 
     name = session.model_name(model, ("classifier",))
-    pred = session.cached("classifier", name, lambda: load_predictor(session.store, name))
+    pred = session.cached("classifier", name, lambda: load_predictor(session.store, name, threads))
     lines = _input_lines(session, texts, file, encoding)
     k = min(top_k, len(pred.labels))
     headers, keys = ["label", "prob"], ["label", "prob"]
