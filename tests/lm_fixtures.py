@@ -29,3 +29,12 @@ def run_cli(home: Path, *args: str, input=None):
 
     r = CliRunner().invoke(cli, list(args), input=input, obj=Session(home), catch_exceptions=False)
     return r
+
+
+def tiny_lm_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("tiny_lm")
+    corpus = toy_corpus(home / "toy.txt")
+    r = run_cli(home, "train", "lm", "tiny", "--corpus", str(corpus), *TINY, "--epochs", "4",
+                "--optimizer", "adam", "--lr", "0.01")
+    assert r.exit_code == 0, r.output
+    return home

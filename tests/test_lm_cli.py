@@ -10,18 +10,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from lm_fixtures import TINY, run_cli, toy_corpus  # noqa: E402
+from lm_fixtures import TINY, tiny_lm_home, toy_corpus  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def tiny_lm(tmp_path_factory):
     """A 1x24 LSTM trained once per session on the toy corpus (~2 s)."""
-    home = tmp_path_factory.mktemp("tiny_lm")
-    corpus = toy_corpus(home / "toy.txt")
-    r = run_cli(home, "train", "lm", "tiny", "--corpus", str(corpus), *TINY, "--epochs", "4",
-                "--optimizer", "adam", "--lr", "0.01")
-    assert r.exit_code == 0, r.output
-    return home
+    return tiny_lm_home(tmp_path_factory)
 
 
 @pytest.fixture

@@ -187,6 +187,7 @@ class LMTask:
         eval_batch = max(1, min(eval_batch, valid_ids.numel() // 2))
         self.valid = batchify(valid_ids, eval_batch)                 # (rows, Bv)
         self.vocab_size = model.config.vocab_size
+        self.ddp_find_unused = bool(getattr(model.config, "adaptive", None))  # tail clusters may sit idle
 
     def steps_per_epoch(self, world: int = 1) -> int:
         return math.ceil((self.train.shape[0] - 1) / self.bptt)
@@ -198,11 +199,8 @@ class LMTask:
         yield from windows(self.train[:, rank * per:(rank + 1) * per], self.bptt)
 
     def loss(self, model, batch, state):
-        import torch.nn.functional as F
-
         x, y = batch                                                 # (T, B) each
-        logits, state = model(x, state)                              # (T, B, V)
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), y.reshape(-1))
+        loss, state = model(x, state, targets=y)                     # mean over T*B tokens
         return loss, y.numel(), detach(state)
 
     def evaluate(self, model) -> dict:
@@ -214,14 +212,12 @@ class LMTask:
 def nll(model, data, bptt: int) -> tuple[float, int]:
     """Summed negative log-likelihood (nats) and token count over a (rows, B) matrix, state carried."""
     import torch
-    import torch.nn.functional as F
 
     device = next(model.parameters()).device
     total, n, state = 0.0, 0, None
     with torch.no_grad():
         for x, y in windows(data, bptt):
-            logits, state = model(x.to(device), state)
-            total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(),
-                                           y.to(device).reshape(-1), reduction="sum"))
+            loss, state = model(x.to(device), state, targets=y.to(device))
+            total += float(loss) * y.numel()
             n += y.numel()
     return total, n

@@ -15,7 +15,8 @@ DEFAULTS = {  # optimizer -> defaults that work at a fixed budget on PTB-sized d
     "adam": {"lr": 3e-3, "clip": 1.0, "schedule": "cosine", "weight_decay": 0.0},
     "adamw": {"lr": 3e-3, "clip": 1.0, "schedule": "cosine", "weight_decay": 0.01},
 }
-ARCH_KEYS = ("arch", "level", "min_count", "max_vocab", "layers", "hidden", "emb", "dropout", "tied", "context")
+ARCH_KEYS = ("arch", "level", "min_count", "max_vocab", "layers", "hidden", "emb", "dropout", "tied", "context",
+             "adaptive")
 
 
 def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, resume: bool, force: bool):
@@ -62,6 +63,9 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
         vocab = Vocab.load(d / "vocab.txt", kw["level"])
     else:
         vocab = None
+    if kw["batch"] % kw["nproc"]:
+        raise BadInput(f"--batch {kw['batch']} is not divisible by {kw['nproc']} processes",
+                       "each process takes an equal share of the batch's columns")
     level = kw["level"]
     min_count = kw["min_count"] or (1 if level == "char" else 2)
     progress = session.progress()
@@ -74,7 +78,7 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
             session.note("warning: the corpus differs from the one this checkpoint was trained on")
     else:
         kind, config = model_config(kw["arch"], len(data.vocab), kw["emb"], kw["hidden"], kw["layers"],
-                                    kw["dropout"], kw["tied"], kw["context"])
+                                    kw["dropout"], kw["tied"], kw["context"], kw["adaptive"])
         from wordshell.models import model_class
 
         model_class(kind).Config(**config).check()  # bad sizes fail here, before any file is written
@@ -82,8 +86,11 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
     dflt = DEFAULTS[opt]
     epochs = kw["epochs"] or (10**6 if kw["time_budget"] or kw["max_steps"] else 10)
     threads = kw["threads"]
-    if not threads and kw["nproc"] == 1:
-        threads = auto_threads(config, kw["batch"], kw["bptt"])
+    if not threads:
+        import os
+
+        threads = (auto_threads(config, kw["batch"], kw["bptt"]) if kw["nproc"] == 1
+                   else max(1, (os.cpu_count() or 1) // kw["nproc"]))
     tc = TrainConfig(optimizer=opt, lr=kw["lr"] or dflt["lr"],
                      weight_decay=dflt["weight_decay"] if kw["weight_decay"] is None else kw["weight_decay"],
                      clip=dflt["clip"] if kw["clip"] is None else kw["clip"], epochs=epochs,
@@ -157,7 +164,8 @@ def _train_result(name, meta, data) -> Result:
     cfg = meta["config"]
     arch = meta["kind"].replace("-lm", "").upper()
     shape = (f"{arch} {cfg.get('layers')}x{cfg.get('hidden')}, emb {cfg.get('emb')}"
-             + (f", context {cfg['context']}" if "context" in cfg else "") + (", tied" if cfg.get("tied") else ""))
+             + (f", context {cfg['context']}" if "context" in cfg else "") + (", tied" if cfg.get("tied") else "")
+             + (f", adaptive softmax {cfg['adaptive']}" if cfg.get("adaptive") else ""))
     unit = "char" if meta["level"] == "char" else "token"
     rows = [
         ("model", name), ("kind", f"{meta['kind']} ({meta['level']}-level): {shape}"),

@@ -94,14 +94,19 @@ def prepare(store: Store, corpus_spec: str, tokenizer: Tokenizer, level: str, *,
     return LMData(vocab, train_ids, valid_ids, tokenizer, info)
 
 
-def model_config(arch: str, vocab_size: int, emb, hidden, layers, dropout, tied, context) -> tuple[str, dict]:
+def model_config(arch: str, vocab_size: int, emb, hidden, layers, dropout, tied, context,
+                 adaptive: list | None = None) -> tuple[str, dict]:
     kind = ARCHS[arch]
+    if adaptive and arch == "ffnn":
+        raise BadInput("--adaptive is for the recurrent models (lstm, gru, rnn)")
     if arch == "ffnn":
         cfg = {"vocab_size": vocab_size, "context": context or 4, "emb": emb or 100, "hidden": hidden or 200,
                "layers": layers or 1, "dropout": 0.2 if dropout is None else dropout, "tied": bool(tied)}
     else:
         cfg = {"vocab_size": vocab_size, "cell": arch, "emb": emb or 200, "hidden": hidden or 200,
                "layers": layers or 2, "dropout": 0.2 if dropout is None else dropout, "tied": bool(tied)}
+        if adaptive:
+            cfg["adaptive"] = [int(c) for c in adaptive if int(c) < vocab_size - 1] or None
         if tied and emb is None and hidden:
             cfg["emb"] = hidden
         if tied and hidden is None and emb:

@@ -182,7 +182,13 @@ def score(lm: LanguageModel, ids: list[int], bptt: int = 256) -> tuple[float, in
     if not ids:
         raise BadInput("no text to score")
     data = torch.tensor([0] + list(ids), dtype=torch.long).view(-1, 1)          # (N+1, 1)
-    return nll(lm.model, data, bptt)
+    threads = torch.get_num_threads()
+    if sum(p.numel() for p in lm.model.parameters()) < 1_000_000:
+        torch.set_num_threads(1)  # small matmuls: thread sync would cost more than it gains
+    try:
+        return nll(lm.model, data, bptt)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def describe_prompt(lm: LanguageModel, prompt: str) -> tuple[list[int], list[str]]:

@@ -27,6 +27,7 @@ What a Task must provide (duck-typed; this is the contract)
   optional:
     task.unit = "tokens"            names throughput ("tokens_per_sec" in history), default "items"
     task.steps_per_epoch(world) -> int      for ETA and step-based LR schedules
+    task.ddp_find_unused = True     when some parameters get no gradient in some steps (DDP needs to know)
 
 The loop, top to bottom: lr (schedule) -> batch -> forward/loss (autocast bf16 on CUDA) ->
 backward -> clip (config.clip > 0) -> optimizer step -> [eval] -> [checkpoint]. Evaluation runs
@@ -90,7 +91,7 @@ class TrainConfig:
     device: str = "auto"            # auto | cpu | cuda | cuda:N
     amp: bool = True                # bf16 autocast on CUDA (never on CPU)
     seed: int = 1
-    threads: int = 0                # torch.set_num_threads; 0 = torch's default
+    threads: int = 0                # torch.set_num_threads; 0 = auto (CPU: see _ThreadTuner)
 
     def check(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -208,6 +209,44 @@ class _StopFlag:
         return False
 
 
+class _ThreadTuner:
+    """threads=0 on a multi-core CPU: time a few steps with all threads and with one, keep the faster.
+
+    On a shared machine OpenMP's spinning threads can make 2 threads several times slower than
+    1 when another process holds a core; on a quiet machine all threads win. Re-checked every
+    `every` steps, since load comes and goes. (Thread count changes float summation order only.)
+    """
+
+    def __init__(self, most: int, every: int = 400, probe: int = 6):
+        self.most, self.every, self.probe = most, every, probe
+        self.times: dict[int, list[float]] = {most: [], 1: []}
+        self.n = 0
+        self.choice = most
+
+    def before_step(self) -> None:
+        import torch
+
+        k = self.n % self.every
+        if k < 2 * self.probe:
+            want = self.most if k < self.probe else 1
+        else:
+            if k == 2 * self.probe:
+                med = {t: sorted(v)[len(v) // 2] for t, v in self.times.items() if v}
+                self.choice = min(med, key=med.get) if len(med) == 2 else self.most
+                self.times = {self.most: [], 1: []}
+            want = self.choice
+        if torch.get_num_threads() != want:
+            torch.set_num_threads(want)
+        self.t0 = time.perf_counter()
+        self.want = want
+
+    def after_step(self) -> None:
+        k = self.n % self.every
+        if 1 <= k < self.probe or self.probe + 1 <= k < 2 * self.probe:  # skip the first step of each probe
+            self.times[self.want].append(time.perf_counter() - self.t0)
+        self.n += 1
+
+
 def fit(task, config: TrainConfig, ckpt_dir: str | os.PathLike, callbacks=(), resume: bool = False,
         meta: dict | None = None) -> dict:
     """Train task.model; return {"best", "last", "history", "step", "epoch", "stopped", ...}.
@@ -263,7 +302,8 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
     if dist.world > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
 
-        train_model = DDP(model, device_ids=[device] if kind == "cuda" else None)
+        train_model = DDP(model, device_ids=[device] if kind == "cuda" else None,
+                          find_unused_parameters=bool(getattr(task, "ddp_find_unused", False)))
     steps_per_epoch = task.steps_per_epoch(dist.world) if hasattr(task, "steps_per_epoch") else None
     total_steps = steps_per_epoch * config.epochs if steps_per_epoch else None
     if config.max_steps:
@@ -324,6 +364,12 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
         model.train()
         eval_secs += time.monotonic() - t0
         row = {"step": run.step, "epoch": round(info()["epoch"], 4)}
+        if dist.world > 1:  # the train loss over all ranks' items
+            import torch.distributed as tdist
+
+            t = torch.tensor([run.loss_sum, float(run.loss_items)], dtype=torch.float64, device=device)
+            tdist.all_reduce(t)
+            run.loss_sum, run.loss_items = float(t[0]), int(t[1])
         if run.loss_items:
             row["train_loss"] = run.loss_sum / run.loss_items
         row.update({k: float(v) for k, v in metrics.items()})
@@ -356,6 +402,9 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
         stop = "max_steps"
     if config.time_budget and run.elapsed >= config.time_budget:
         stop = "time"
+    tuner = None
+    if config.threads == 0 and kind == "cpu" and dist.world == 1 and torch.get_num_threads() > 1:
+        tuner = _ThreadTuner(torch.get_num_threads())
     model.train()
     with _StopFlag() as flag:
         while not stop and run.epoch < config.epochs:
@@ -369,6 +418,8 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
                 for g in opt.param_groups:
                     g["lr"] = lr
                 batch = to_device(batch, device)
+                if tuner is not None:
+                    tuner.before_step()
                 with amp:
                     loss, n, carry = task.loss(train_model, batch, carry)
                 opt.zero_grad(set_to_none=True)
@@ -378,6 +429,8 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
                     grad_norm = torch.nn.utils.clip_grad_norm_(params, config.clip)
                 opt.step()
                 loss_value = float(loss.detach())
+                if tuner is not None:
+                    tuner.after_step()
                 if not math.isfinite(loss_value):
                     raise BadInput(f"training diverged at step {run.step + 1} (loss {loss_value})",
                                    "lower --lr or set --clip (e.g. 0.25)")

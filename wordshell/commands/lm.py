@@ -11,6 +11,18 @@ from wordshell.errors import BadInput
 
 
 
+def _cutoffs(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        cuts = [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise BadInput(f"--adaptive wants increasing integers like 2000,5000, not {text!r}") from None
+    if not cuts or cuts != sorted(set(cuts)) or cuts[0] < 1:
+        raise BadInput(f"--adaptive wants increasing positive integers like 2000,5000, not {text!r}")
+    return cuts
+
+
 def parse_duration(text: str | None) -> float:
     """'90' / '90s' / '10m' / '1h30m' -> seconds.
 
@@ -44,6 +56,8 @@ def parse_duration(text: str | None) -> float:
 @click.option("--dropout", type=click.FloatRange(0, 0.95), default=None, help="Dropout [0.2].")
 @click.option("--tied", is_flag=True, help="Tie input embedding and output layer (emb = hidden).")
 @click.option("--context", type=click.IntRange(1, 64), default=None, help="ffnn: tokens of history [4].")
+@click.option("--adaptive", metavar="CUTOFFS", default=None, callback=lambda c, p, v: _cutoffs(v),
+              help="Adaptive softmax with these frequency-rank cutoffs, e.g. 2000,5000 (~2x faster on 10k words).")
 @click.option("--bptt", type=click.IntRange(1), default=35, show_default=True, help="Truncated BPTT length.")
 @click.option("--batch", type=click.IntRange(1), default=20, show_default=True, help="Columns per batch.")
 @click.option("--optimizer", type=click.Choice(["sgd", "adam", "adamw"]), default="adamw", show_default=True)

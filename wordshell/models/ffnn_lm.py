@@ -70,8 +70,11 @@ class FFNNLM(nn.Module):
         if self.direct is not None:
             nn.init.zeros_(self.direct.weight)
 
-    def forward(self, tokens: torch.Tensor, state=None):
-        """tokens (T, B) -> (logits (T, B, V), last context-1 tokens (context-1, B))."""
+    def forward(self, tokens: torch.Tensor, state=None, targets: torch.Tensor | None = None):
+        """tokens (T, B) -> (logits (T, B, V), last context-1 tokens (context-1, B)).
+
+        With `targets` (T, B): (mean cross-entropy, state) instead of the logits.
+        """
         k = self.config.context
         T, B = tokens.shape
         if state is None:
@@ -82,7 +85,10 @@ class FFNNLM(nn.Module):
         logits = self.decoder(self.hidden(x))                    # (T, B, V)
         if self.direct is not None:
             logits = logits + self.direct(x)
-        return logits, seq[seq.shape[0] - (k - 1):]
+        state = seq[seq.shape[0] - (k - 1):]
+        if targets is not None:
+            return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1)), state
+        return logits, state
 
     @staticmethod
     def detach_state(state):

@@ -33,6 +33,7 @@ class RNNLMConfig:
     layers: int = 2
     dropout: float = 0.2
     tied: bool = False          # share the input embedding and the output layer (needs emb == hidden)
+    adaptive: list = None       # adaptive softmax cutoffs, e.g. [2000, 5000] (Grave et al. 2017); None = full
     init_range: float = 0.1
 
     def check(self) -> None:
@@ -44,6 +45,13 @@ class RNNLMConfig:
             raise BadInput("--dropout must be in [0, 1)")
         if self.tied and self.emb != self.hidden:
             raise BadInput(f"--tied needs --emb == --hidden (got {self.emb} and {self.hidden})")
+        if self.adaptive:
+            cuts = list(self.adaptive)
+            if self.tied:
+                raise BadInput("--tied and --adaptive do not go together")
+            if cuts != sorted(set(cuts)) or cuts[0] < 1 or cuts[-1] >= self.vocab_size:
+                raise BadInput(f"--adaptive cutoffs must increase and stay below the vocabulary size "
+                               f"({self.vocab_size}); got {cuts}")
 
 
 class RNNLM(nn.Module):
@@ -58,20 +66,37 @@ class RNNLM(nn.Module):
         kwargs = {"nonlinearity": "tanh"} if config.cell == "rnn" else {}
         self.rnn = CELLS[config.cell](config.emb, config.hidden, config.layers,
                                       dropout=config.dropout if config.layers > 1 else 0.0, **kwargs)
-        self.decoder = nn.Linear(config.hidden, config.vocab_size)
+        if config.adaptive:  # frequent words in a small head, rare ones in smaller tail clusters
+            self.decoder = nn.AdaptiveLogSoftmaxWithLoss(config.hidden, config.vocab_size, list(config.adaptive),
+                                                         div_value=4.0)
+        else:
+            self.decoder = nn.Linear(config.hidden, config.vocab_size)
         if config.tied:
             self.decoder.weight = self.encoder.weight
         r = config.init_range
         nn.init.uniform_(self.encoder.weight, -r, r)
-        nn.init.zeros_(self.decoder.bias)
-        if not config.tied:
-            nn.init.uniform_(self.decoder.weight, -r, r)
+        if not config.adaptive:
+            nn.init.zeros_(self.decoder.bias)
+            if not config.tied:
+                nn.init.uniform_(self.decoder.weight, -r, r)
 
-    def forward(self, tokens: torch.Tensor, state=None):
-        """tokens (T, B) long -> (logits (T, B, V), new state); state None = zeros."""
+    def forward(self, tokens: torch.Tensor, state=None, targets: torch.Tensor | None = None):
+        """tokens (T, B) long -> (logits (T, B, V), new state); state None = zeros.
+
+        With `targets` (T, B): (mean cross-entropy, new state) instead, without materialising
+        the full softmax when the output layer is adaptive.
+        """
         x = self.drop(self.encoder(tokens))          # (T, B, E)
         out, state = self.rnn(x, state)              # (T, B, H); state (L, B, H) or ((L,B,H), (L,B,H))
-        return self.decoder(self.drop(out)), state   # (T, B, V)
+        out = self.drop(out)
+        if targets is not None:
+            flat = out.reshape(-1, out.shape[-1]).float()
+            if self.config.adaptive:
+                return self.decoder(flat, targets.reshape(-1)).loss, state
+            return nn.functional.cross_entropy(self.decoder(flat), targets.reshape(-1)), state
+        if self.config.adaptive:                     # log-probabilities serve as logits
+            return self.decoder.log_prob(out.reshape(-1, out.shape[-1])).view(*out.shape[:2], -1), state
+        return self.decoder(out), state              # (T, B, V)
 
     @staticmethod
     def detach_state(state):

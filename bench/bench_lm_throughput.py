@@ -1,0 +1,73 @@
+"""(a) Training throughput, tokens/s: `wordshell train lm` vs the plain PyTorch reference loop.
+
+Same architecture and settings for both (2-layer LSTM 200/200, dropout 0.2, bptt 35, batch 20,
+SGD lr 20, clip 0.25), same process, alternating rounds (ref, ours, ref, ours, ...) so machine
+load hits both alike; the figure is the median of the per-round ratios.
+Ours runs through the real command (progress callback, checkpoints every 200 steps, evals).
+
+    python bench/bench_lm_throughput.py [--data DIR] [--steps 300] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import torch  # noqa: E402
+
+import lm_reference  # noqa: E402
+
+
+def ours(data: str, steps: int, home: Path, name: str, extra=()) -> dict:
+    from click.testing import CliRunner
+
+    from wordshell.cli import cli
+    from wordshell.session import Session
+
+    args = ["train", "lm", name, "--corpus", f"{data}/ptb.train.txt", "--valid", f"{data}/ptb.valid.txt",
+            "--split", "whitespace", "--min-count", "1", "--arch", "lstm", "--layers", "2", "--hidden", "200",
+            "--emb", "200", "--dropout", "0.2", "--bptt", "35", "--batch", "20", "--optimizer", "sgd",
+            "--lr", "20", "--clip", "0.25", "--max-steps", str(steps), "--force", *extra]
+    r = CliRunner().invoke(cli, args, obj=Session(home, quiet=True), catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return json.loads((home / "checkpoints" / name / "model.json").read_text())["metrics"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=os.environ.get("PTB", "/work/shared/data/ptb"))
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="bench-lm-"))
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} cores; "
+          f"{a.steps} steps x {a.rounds} rounds", flush=True)
+    ours(a.data, 5, home, "warm")  # tokenise + cache PTB once, outside the timing
+    ref_tps, our_tps, ratios = [], [], []
+    for r in range(a.rounds):
+        t = time.time()
+        ref = lm_reference.run(a.data, max_steps=a.steps, log=lambda *_: None)["tokens_per_sec"]
+        t_ref = time.time() - t
+        t = time.time()
+        mine = ours(a.data, a.steps, home, "tp")["tokens_per_sec"]
+        t_ours = time.time() - t
+        ref_tps.append(ref)
+        our_tps.append(mine)
+        ratios.append(mine / ref)
+        print(f"round {r + 1}: reference {ref:,.0f} tok/s ({t_ref:.0f}s wall), wordshell {mine:,.0f} tok/s "
+              f"({t_ours:.0f}s wall), ratio {mine / ref:.3f}  [load {os.getloadavg()[0]:.2f}]", flush=True)
+    print(f"median: reference {statistics.median(ref_tps):,.0f} tok/s, wordshell {statistics.median(our_tps):,.0f} "
+          f"tok/s, ratio {statistics.median(ratios):.3f} (goal >= 1.0)")
+
+
+if __name__ == "__main__":
+    main()
