@@ -229,10 +229,11 @@ def eval_classifier(session, model, data, **kw):
     rep = evaluate(session, name, test)
     if _effective_fmt(session) == "json":
         return Result(data={"model": name, "data": test.source, **rep})
+    where = ", ".join(click.format_filename(d, shorten=True) for d in data)
     summary = Result(["metric", "value"], [("examples", rep["examples"]), ("accuracy", rep["accuracy"]),
                                            ("macro-F1", rep["macro_f1"]), ("macro precision", rep["macro_precision"]),
                                            ("macro recall", rep["macro_recall"])],
-                     title=f"Classifier '{name}' on {test.source}", styles={0: "bold"})
+                     title=f"Classifier '{name}' on {where}", styles={0: "bold"})
     notes = [f"{rep['unknown_labels']:,} examples have labels the model does not know (counted as errors)"] \
         if rep.get("unknown_labels") else []
     per = Result(["class", "precision", "recall", "F1", "support"],
