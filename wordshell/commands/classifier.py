@@ -65,7 +65,7 @@ def _read(session, specs, kw):
 @click.option("--buckets", type=click.IntRange(0), default=0, show_default=True,
               help="bag: hash rows for n-grams; 0 = 2x the distinct training n-grams, at most 131,072 "
                    "(x dim x 4 bytes: 131k x 100 = 52 MB).")
-@click.option("--hidden", type=click.IntRange(1), default=128, show_default=True, help="RNN units per direction.")
+@click.option("--hidden", type=click.IntRange(1), default=64, show_default=True, help="RNN units per direction.")
 @click.option("--layers", type=click.IntRange(1, 8), default=1, show_default=True)
 @click.option("--bidirectional/--no-bidirectional", default=None, help="[bilstm/bigru: yes, rnn: no]")
 @click.option("--pooling", type=click.Choice(["max", "mean", "last"]), default="max", show_default=True)

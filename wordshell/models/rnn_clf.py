@@ -25,7 +25,7 @@ class RNNConfig:
     num_classes: int
     cell: str = "lstm"        # lstm | gru | rnn (tanh)
     emb_dim: int = 100
-    hidden: int = 128         # per direction
+    hidden: int = 64          # per direction
     layers: int = 1
     bidirectional: bool = True
     pooling: str = "max"      # last | max | mean
