@@ -94,7 +94,7 @@ def test_stdin_keeps_order_and_count_with_empty_lines(toy, model):
         else:
             assert label == "" and prob == ""
     if model == "toy":
-        assert one_by_one["good film"][0] == "pos" and one_by_one["ugly\tcast"][0] == "neg"
+        assert one_by_one["lovely"][0] == "pos" and one_by_one["ugly\tcast"][0] == "neg"
 
 
 def test_top_k_probs_and_json(toy):

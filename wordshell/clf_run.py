@@ -20,7 +20,7 @@ from wordshell.errors import BadInput
 DEFAULTS = {
     # fastText's recipe: plain SGD, lr decaying linearly to 0, small batches
     # (lr x batch: per example about fastText's 0.1); tiny ops run best on one thread
-    "bag": {"epochs": 10, "batch_size": 16, "lr": 2.0, "optimizer": "sgd", "schedule": "linear", "dim": 100,
+    "bag": {"epochs": 10, "batch_size": 8, "lr": 1.0, "optimizer": "sgd", "schedule": "linear", "dim": 100,
             "threads": 1},
     "rnn": {"epochs": 10, "batch_size": 32, "lr": 1e-3, "optimizer": "adam", "schedule": "none", "dim": 100,
             "threads": 1},
@@ -30,7 +30,8 @@ MIN_UPDATES = 1500  # default epochs grow on small data sets until training make
 
 def auto_buckets(data: Labelled, encoder, ngrams: int, max_len: int | None) -> int:
     """n-gram hash rows for `--buckets 0`: a power of two >= 2x the distinct training n-grams,
-    between 1,024 and 131,072 (fastText's fixed 2M rows would be 800 MB at 100 dims)."""
+    between 1,024 and 65,536 (fastText's fixed 2M rows would be 800 MB at 100 dims; on SST-2 more
+    rows than 65k did not help)."""
     from wordshell.clf_text import bag_features
 
     if ngrams < 2:
@@ -38,7 +39,7 @@ def auto_buckets(data: Labelled, encoder, ngrams: int, max_len: int | None) -> i
     flat, lengths = encoder.flat(data.texts, max_len)
     ids, _ = bag_features(flat, lengths, 0, ngrams, 1 << 62)
     distinct = len(np.unique(ids[ids >= encoder.size]))  # words have ids < size, n-grams hash far above
-    return int(min(1 << 17, max(1 << 10, 1 << math.ceil(math.log2(max(1, 2 * distinct))))))
+    return int(min(1 << 16, max(1 << 10, 1 << math.ceil(math.log2(max(1, 2 * distinct))))))
 
 
 class FitProgress:
@@ -116,10 +117,12 @@ def train(session, name: str, data: Labelled, valid: Labelled | None, kw: dict) 
     cfg_dict = asdict(config)
     train_enc = encode(data, encoder, labels, cfg_dict, arch, kw["max_len"])
     valid_enc = encode(valid, encoder, labels, cfg_dict, arch, kw["max_len"]) if valid is not None else None
-    task = ClassifierTask(model, train_enc, valid_enc, opt["batch_size"], kw["seed"], by_length=arch != "bag")
+    task = ClassifierTask(model, train_enc, valid_enc, opt["batch_size"], kw["seed"], by_length=arch != "bag",
+                          feature_drop=kw["dropout"] if arch == "bag" else 0.0)
     if kw.get("epochs") is None:  # small data: enough epochs for MIN_UPDATES updates
         opt["epochs"] = max(opt["epochs"], min(100, math.ceil(MIN_UPDATES / task.steps_per_epoch(1))))
-    patience = kw["patience"] if kw.get("patience") is not None else max(3, opt["epochs"] // 5)
+    # bag: no early stopping by default; its linearly decaying lr makes the last epochs the best
+    patience = kw["patience"] if kw.get("patience") is not None else 0 if arch == "bag" else max(3, opt["epochs"] // 5)
     tcfg = TrainConfig(optimizer=opt["optimizer"], lr=opt["lr"], epochs=opt["epochs"], schedule=opt["schedule"],
                        patience=patience, seed=kw["seed"], threads=opt["threads"] or 0, device=kw["device"],
                        eval_every=0, ckpt_every=0)
@@ -137,7 +140,7 @@ def train(session, name: str, data: Labelled, valid: Labelled | None, kw: dict) 
     data_info = {"source": data.source, "format": data.format, "train": len(data),
                  "valid": len(valid) if valid is not None else 0, "valid_from": split_note if valid else None,
                  "classes": data.counts()}
-    extra = {"params": params, "max_len": kw["max_len"], "command": session.command_line, "arch": arch}
+    extra = {"params": params, "max_len": kw["max_len"], "dropout": kw["dropout"], "command": session.command_line, "arch": arch}
     if vec_info:
         extra["vectors"] = vec_info
     meta = model_meta(kind, config, tcfg, encoder, labels, data_info, result, extra)

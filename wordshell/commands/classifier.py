@@ -63,20 +63,23 @@ def _read(session, specs, kw):
 @click.option("--dim", type=click.IntRange(1), default=None, help="Embedding size [bag 100, RNNs 100 or the vectors'].")
 @click.option("--ngrams", type=click.IntRange(1, 5), default=2, show_default=True, help="bag: longest word n-gram.")
 @click.option("--buckets", type=click.IntRange(0), default=0, show_default=True,
-              help="bag: hash rows for n-grams; 0 = 2x the distinct training n-grams, at most 131,072 "
-                   "(x dim x 4 bytes: 131k x 100 = 52 MB).")
+              help="bag: hash rows for n-grams; 0 = 2x the distinct training n-grams, at most 65,536 "
+                   "(x dim x 4 bytes: 65k x 100 = 26 MB).")
 @click.option("--hidden", type=click.IntRange(1), default=64, show_default=True, help="RNN units per direction.")
 @click.option("--layers", type=click.IntRange(1, 8), default=1, show_default=True)
 @click.option("--bidirectional/--no-bidirectional", default=None, help="[bilstm/bigru: yes, rnn: no]")
 @click.option("--pooling", type=click.Choice(["max", "mean", "last"]), default="max", show_default=True)
-@click.option("--dropout", type=click.FloatRange(0, 0.95), default=0.5, show_default=True)
+@click.option("--dropout", type=click.FloatRange(0, 0.95), default=0.5, show_default=True,
+              help="RNNs: dropout after pooling (and between layers); bag: the fraction of words and "
+                   "n-grams dropped at random from each training example.")
 @click.option("--epochs", type=click.IntRange(1), default=None,
               help="[10, more on small data: at least 1,500 updates, at most 100 epochs]")
-@click.option("--batch-size", type=click.IntRange(1), default=None, help="[bag 16, RNNs 32]")
-@click.option("--lr", type=float, default=None, help="Learning rate [bag 2.0 (SGD, linear decay), RNNs 0.001 (Adam)].")
+@click.option("--batch-size", type=click.IntRange(1), default=None, help="[bag 8, RNNs 32]")
+@click.option("--lr", type=float, default=None, help="Learning rate [bag 1.0 (SGD, linear decay), RNNs 0.001 (Adam)].")
 @click.option("--optimizer", type=click.Choice(["sgd", "adam", "adamw"]), default=None)
 @click.option("--patience", type=click.IntRange(0), default=None,
-              help="Stop after this many epochs without a better validation accuracy, 0 = never [epochs/5, >= 3].")
+              help="Stop after this many epochs without a better validation accuracy, 0 = never "
+                   "[bag 0, RNNs epochs/5, at least 3]. The best epoch is kept either way.")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--threads", type=click.IntRange(0), default=None,
               help="CPU threads for training [1: small models gain nothing from more on a busy machine].")
