@@ -81,7 +81,8 @@ def main() -> None:
     for arch in args.arch.split(","):
         extra = ["--epochs", "1"] if arch != "bag" else []
         subprocess.run([py, "-m", "wordshell", "-q", "train", "classifier", arch, "--data", args.data,
-                        "--arch", arch, *extra], env=e, check=True, stdout=subprocess.DEVNULL)
+                        "--arch", arch, *extra], env=e, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
         cmd = [py, "-m", "wordshell", "classify", "--model", arch]
         runs = [run_timed(cmd, str(small), e) for _ in range(args.repeat)]
         assert all(r[2] == args.lines for r in runs), "one output line per input line"

@@ -153,3 +153,54 @@ def test_bad_classify_use(toy):
     (toy.home / "bad.txt").write_bytes(b"ok\n\xff\xfe broken\n")
     assert "--encoding" in error_line(toy("classify", "--model", "toy", "--file", str(toy.home / "bad.txt")))
     assert "not both" in error_line(toy("classify", "--model", "toy", "--file", "x", "text"))
+
+
+def test_vectors_initialise_embeddings_frozen(ws, with_w2v, tmp_path):
+    """--vectors + --freeze: each vocabulary word's row is the word2vec vector; FastText fills unseen words."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    from wordshell.store import Store
+    from wordshell.vectors import KeyedVectors
+
+    data = tmp_path / "d.txt"
+    data.write_text("__label__a the government said\n__label__b police and fire\n__label__a zzqx government\n"
+                    "__label__b fire police zzqx\n")
+    r = ws("-q", "train", "classifier", "v", "--data", str(data), "--arch", "rnn", "--vectors", "w2v", "--freeze",
+           "--valid-split", "0", "--epochs", "2")
+    assert r.code == 0, r
+    kv = KeyedVectors.load(Store(ws.home), "w2v")
+    d = ws.home / "checkpoints" / "v"
+    words = (d / "vocab.txt").read_text().split()
+    E = load_file(str(d / "weights.safetensors"))["embed.weight"]
+    meta = json.loads((d / "model.json").read_text())
+    assert meta["vectors"]["frozen"] is True and meta["config"]["emb_dim"] == kv.dim
+    for i, w in enumerate(words):
+        if w in kv.index:
+            np.testing.assert_array_equal(E[i + 2], kv.vectors[kv.index[w]])
+    assert "zzqx" in words and meta["vectors"]["missing"] >= 1
+
+
+def test_fasttext_vectors_fill_unseen_words(ws, tmp_path):
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    from wordshell.store import Store
+    from wordshell.vectors import KeyedVectors
+
+    r = ws("-q", "train", "fasttext", "ft", "--corpus", "lee", "--epochs", "1", "--dim", "16", "--bucket", "2000",
+           "--min-count", "2", "--workers", "1")
+    assert r.code == 0, r
+    data = tmp_path / "d.txt"
+    data.write_text("__label__a the government\n__label__b unheardofword fire\n")
+    r = ws("-q", "train", "classifier", "v", "--data", str(data), "--arch", "rnn", "--vectors", "ft", "--freeze",
+           "--valid-split", "0", "--epochs", "1")
+    assert r.code == 0, r
+    kv = KeyedVectors.load(Store(ws.home), "ft")
+    d = ws.home / "checkpoints" / "v"
+    words = (d / "vocab.txt").read_text().split()
+    E = load_file(str(d / "weights.safetensors"))["embed.weight"]
+    assert "unheardofword" not in kv.index
+    i = words.index("unheardofword")
+    np.testing.assert_allclose(E[i + 2], kv.get("unheardofword"), rtol=1e-6)
+    assert json.loads((d / "model.json").read_text())["vectors"]["from_ngrams"] >= 1
