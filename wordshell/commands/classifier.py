@@ -95,12 +95,12 @@ def train_classifier(session, name, data, background, force, **kw):
       train classifier sst --data stsa.binary.train --valid stsa.binary.dev --arch bilstm
       train classifier mr --data pos=rt-polarity.pos --data neg=rt-polarity.neg --encoding latin-1
     """
+    if session.store.has_model(name) and not force:  # before a background job starts, not inside it
+        raise UsageError(f"model '{name}' exists", "use --force to replace it, or pick another name")
     if background:
         return run_in_background(session, name, "classifier")
     from wordshell.clf_run import train
 
-    if session.store.has_model(name) and not force:
-        raise UsageError(f"model '{name}' exists", "use --force to replace it, or pick another name")
     valid_file = kw.pop("valid_file")
     opts = dict(kw)
     train_data = _read(session, data, kw)
