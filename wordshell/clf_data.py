@@ -121,10 +121,6 @@ def _split_label(spec: str) -> tuple[str | None, str]:
     return None, spec
 
 
-# gensim's polarity sample is Windows-1252 (em dashes as 0x97), not UTF-8
-BUILTIN_ENCODING = {"polarity": "cp1252"}
-
-
 def _locate(store, spec: str) -> tuple[Path, str | None, str | None]:
     """(path, format hint, encoding hint) for a path or a bundled/registered corpus name ('polarity')."""
     p = Path(spec).expanduser()
@@ -137,7 +133,7 @@ def _locate(store, spec: str) -> tuple[Path, str | None, str | None]:
             c = corpora.resolve(store, spec)
             if len(c.files) != 1:
                 raise BadInput(f"corpus '{spec}' has {len(c.files)} files; give them as --data paths")
-            enc = BUILTIN_ENCODING.get(spec) if spec in corpora.BUILTIN else c.encoding
+            enc = c.encoding  # corpora knows the bundled samples' encodings (polarity is cp1252)
             return c.files[0], ("fasttext" if c.format == "fasttext" else None), enc
     raise NotFound(f"no such file: {spec}")
 

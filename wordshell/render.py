@@ -115,6 +115,15 @@ class Renderer:
         else:
             self._table(r)
 
+    @staticmethod
+    def _chunks(r: Result):
+        """Rows grouped by what is flushed together: one row, or one batch when r.batched."""
+        if r.batched:
+            yield from r.rows
+        else:
+            for row in r.rows:
+                yield (row,)
+
     # -- formats -----------------------------------------------------------
     def _text(self, r: Result) -> None:
         for chunk in r.text:
@@ -131,16 +140,17 @@ class Renderer:
             write(json.dumps(_plain(obj), ensure_ascii=False) + "\n")
         if r.headers:
             keys = r.json_keys()
-            for row in r.rows:
-                write(json.dumps({k: _plain(v) for k, v in zip(keys, row)}, ensure_ascii=False) + "\n")
+            for chunk in self._chunks(r):
+                write("".join(json.dumps({k: _plain(v) for k, v in zip(keys, row)}, ensure_ascii=False) + "\n"
+                              for row in chunk))
                 self.out.flush()
         self._notes(r.notes, to_err=True)
 
     def _tsv(self, r: Result) -> None:
         if r.message:
             self.out.write(r.message + "\n")
-        for row in r.rows:
-            self.out.write("\t".join(cell_tsv(v) for v in row) + "\n")
+        for chunk in self._chunks(r):
+            self.out.write("".join("\t".join(cell_tsv(v) for v in row) + "\n" for row in chunk))
             self.out.flush()
         self._notes(r.notes, to_err=True)
 
@@ -162,6 +172,8 @@ class Renderer:
             console.print(r.message, style="green", markup=False)
         if r.headers:
             rows = r.rows
+            if r.batched and isinstance(rows, (list, tuple)):
+                rows = [row for chunk in rows for row in chunk]
             if isinstance(rows, (list, tuple)):
                 if r.title:  # above the table, never wrapped to the table's width
                     console.print(r.title, style="bold", markup=False, highlight=False)
@@ -186,19 +198,20 @@ class Renderer:
             table.add_row(*(cell_table(v, i in r.plain) for i, v in enumerate(row)))
         return table
 
-    def _stream_lines(self, console, r: Result, rows: Iterable[Sequence[Any]]) -> None:
+    def _stream_lines(self, console, r: Result, _rows: Iterable[Sequence[Any]]) -> None:
         from rich.text import Text
 
         if r.title:
             console.print(r.title, style="bold", markup=False)
         console.print(Text("  ".join(r.headers), style="bold cyan"))
-        for row in rows:
-            line = Text()
-            for i, v in enumerate(row):
-                if i:
-                    line.append("  ")
-                line.append(cell_table(v, i in r.plain), style=r.styles.get(i) or "")
-            console.print(line)
+        for chunk in self._chunks(r):
+            for row in chunk:
+                line = Text()
+                for i, v in enumerate(row):
+                    if i:
+                        line.append("  ")
+                    line.append(cell_table(v, i in r.plain), style=r.styles.get(i) or "")
+                console.print(line)
             self.out.flush()
 
     def _notes(self, notes: list[str], to_err: bool) -> None:

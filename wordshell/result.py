@@ -25,6 +25,8 @@ class Result:
     text: Iterable[str] | None = None
     # Column index -> style name for the table view (e.g. {0: "bold"}).
     styles: dict[int, str] = field(default_factory=dict)
+    # True when `rows` yields lists of rows (batches): each batch is written, then flushed once.
+    batched: bool = False
     # Columns shown verbatim in tables (ids, years): no thousands separators.
     plain: tuple[int, ...] = ()
     # Extra structured data for --format json when there are no rows (e.g. a summary object).

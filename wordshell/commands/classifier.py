@@ -157,7 +157,7 @@ def classify(session, texts, model, file, top_k, probs, batch_size, encoding, th
     headers.append("text")
     keys.append("text")
     size = batch_size or (4096 if pred.meta["kind"] == "bag-clf" else 2048)
-    return Result(headers, _rows(pred, lines, k, probs, size), keys=keys, styles={0: "bold"})
+    return Result(headers, _rows(pred, lines, k, probs, size), keys=keys, styles={0: "bold"}, batched=True)
 
 
 def _input_lines(session, texts, file, encoding):
@@ -185,7 +185,7 @@ def _isatty(stream) -> bool:
 
 
 def _rows(pred, lines, k, probs, size):
-    """One row per input line, in input order; a blank line gets empty label/prob cells."""
+    """Batches of rows, one row per input line, in input order; a blank line gets empty label/prob cells."""
     import numpy as np
 
     labels = pred.labels
@@ -206,8 +206,7 @@ def _rows(pred, lines, k, probs, size):
             if probs:
                 cells += [round(float(p), 6) for p in P[r]]
             out[i] = cells
-        for cells, text in zip(out, batch):
-            yield (*cells, text)
+        yield [(*cells, text) for cells, text in zip(out, batch)]
 
 
 # -- eval classifier -------------------------------------------------------------------
