@@ -49,6 +49,7 @@ class FitProgress:
         self.p, self.desc, self.epochs = progress, desc, epochs
         self.acc = None
         self.what = "train acc (no validation data)" if on_train else "valid acc"
+        self.loss_name = "train-set loss (eval mode)" if on_train else "valid loss"
 
     def on_start(self, info):
         self.p.start(self.desc, info.get("total_steps"), "steps")
@@ -61,8 +62,13 @@ class FitProgress:
         m = info["metrics"]
         self.acc = m.get("valid_acc")
         best = "  (best)" if info.get("improved") else ""
+        # one line per epoch for short runs; for long ones about 10 lines (+ the last), not 60
+        every = max(1, self.epochs // 10) if self.epochs > 20 else 1
+        epoch = int(round(m["epoch"]))
+        if epoch % every and epoch != self.epochs:
+            return
         self.p.log(f"epoch {m['epoch']:g}  train loss {m.get('train_loss', float('nan')):.4f}  "
-                   f"valid loss {m['valid_loss']:.4f}  {self.what} {100 * m['valid_acc']:.2f}%{best}")
+                   f"{self.loss_name} {m['valid_loss']:.4f}  {self.what} {100 * m['valid_acc']:.2f}%{best}")
 
     def on_end(self, info):
         self.p.finish()

@@ -39,6 +39,23 @@ TOUR: list[tuple[str, list[tuple[str, str]]]] = [
         ("oov computerization --model demo-ft --top 5",
          "A word never seen in training still gets a vector: the mean of its n-gram buckets."),
     ]),
+    ("plots", [
+        ("plot words france:paris italy:rome germany:berlin spain:madrid --model demo-w2v",
+         "Country -> capital arrows after a PCA projection (a drawing on a terminal, coordinates in a pipe; "
+         "--out map.png writes an image)."),
+    ]),
+    ("classifier", [
+        ("train classifier demo-clf --data polarity --valid-split 0",
+         "A fastText-style bag of words and bigrams on the 200 labelled movie-review lines bundled with gensim."),
+        ("classify --model demo-clf 'a charming and beautiful film' 'dull, silly and tedious'",
+         "Label and probability per line; 'cat reviews.txt | wordshell classify --model demo-clf' streams a file."),
+    ]),
+    ("jobs", [
+        ("train word2vec demo-bg --corpus lee --epochs 20 --force --background",
+         "Training in a background process: the shell stays free ('jobs' lists it from any terminal)."),
+        ("jobs wait demo-bg", "Wait for it here (in the shell you would carry on working)."),
+        ("similar police --model demo-bg --top 5", "A finished job's model is queryable at once."),
+    ]),
 ]
 
 
