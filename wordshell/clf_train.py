@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from wordshell.clf_data import Labelled
-from wordshell.clf_text import FIRST, TextEncoder, bag_features, grouped, pad
+from wordshell.clf_text import FIRST, TextEncoder, bag_features, pad
 from wordshell.errors import BadInput
 
 ARCHS = {"bag": "bag-clf", "bilstm": "bilstm-clf", "bigru": "bigru-clf", "rnn": "rnn-clf"}
@@ -104,7 +104,6 @@ class ClassifierTask:
         return F.cross_entropy(model(ids), y), int(y.shape[0]), None
 
     def evaluate(self, model) -> dict:
-        import torch
         import torch.nn.functional as F
 
         device = next(model.parameters()).device

@@ -43,6 +43,28 @@ class WsCommand(click.Command):
                                             callback=_set_quiet, help="No progress bars or notes."))
 
 
+class WsGroup(click.Group):
+    """A group that lists something when called alone (`models`, `corpus`, `jobs`): it takes
+    `--format` and `-q` too, so `wordshell models --format json` works like `models list --format json`."""
+
+    def __init__(self, *args, **kwargs):
+        settings = kwargs.setdefault("context_settings", {})
+        for k, v in CONTEXT.items():
+            settings.setdefault(k, v)
+        super().__init__(*args, **kwargs)
+        self.params.append(click.Option(
+            ["--format", "fmt"], type=click.Choice(FORMATS), default=None, expose_value=False,
+            callback=_set_format, help="Output format of the listing (table, tsv, json)."))
+        self.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False,
+                                        callback=_set_quiet, help="No progress bars or notes."))
+
+
+def group(name: str | None = None, **kwargs):
+    """`@group("models")` = click.group with WsGroup, invoked alone too."""
+    kwargs.setdefault("invoke_without_command", True)
+    return click.group(name, cls=WsGroup, **kwargs)
+
+
 def command(name: str | None = None, **kwargs):
     """`@command("similar")` = click.command with WsCommand."""
     return click.command(name, cls=WsCommand, **kwargs)

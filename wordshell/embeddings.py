@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import platform
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from wordshell.cmd import CONTEXT, command, pass_session, tokenizer_from
+from wordshell.cmd import command, group, pass_session, tokenizer_from
 from wordshell.result import Result, message
 
 
-@click.group("corpus", context_settings=CONTEXT, invoke_without_command=True)
+@group("corpus")
 @click.pass_context
 def corpus(ctx):
     """Corpora: bundled samples, downloads, your files (no subcommand = list)."""

@@ -9,27 +9,17 @@ import time
 
 import click
 
-from wordshell.cmd import CONTEXT, command, pass_session
+from wordshell.cmd import command, group, pass_session
 from wordshell.errors import Cancelled, WordshellError
 from wordshell.progress import fmt_count, fmt_duration
-from wordshell.render import FORMATS
 from wordshell.result import Result, message
-from wordshell.session import Session
 
 HEADERS = ["id", "model", "kind", "state", "progress", "loss/ppl", "speed", "eta", "elapsed"]
 # metrics shown in the loss/ppl column, first found wins (trainers report different ones)
 METRIC_KEYS = ("loss", "train_loss", "ppl", "valid_ppl", "acc", "valid_acc")
 
 
-def _set_format(ctx, _param, value):
-    if value:
-        ctx.ensure_object(Session).fmt = value
-    return value
-
-
-@click.group("jobs", context_settings=CONTEXT, invoke_without_command=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, expose_value=False,
-              callback=_set_format, help="Output format of the list (default: table on a terminal, tsv in a pipe).")
+@group("jobs")
 @click.pass_context
 def jobs(ctx):
     """Background training jobs (no subcommand = list).

@@ -7,12 +7,12 @@ import os
 
 import click
 
-from wordshell.cmd import CONTEXT, command, pass_session
+from wordshell.cmd import command, group, pass_session
 from wordshell.errors import UsageError
 from wordshell.result import Result, message
 
 
-@click.group("models", context_settings=CONTEXT, invoke_without_command=True)
+@group("models")
 @click.pass_context
 def models(ctx):
     """List, inspect, import, export and remove models (no subcommand = list)."""
