@@ -27,20 +27,25 @@ def _set_quiet(ctx: click.Context, _param, value):
     return value
 
 
+def _with_shared_params(cmd: click.Command, kwargs: dict, init) -> None:
+    """Apply CONTEXT and add `--format` / `-q` (unless the command has its own -q) to a command or group."""
+    settings = kwargs.setdefault("context_settings", {})
+    for k, v in CONTEXT.items():
+        settings.setdefault(k, v)
+    init(**kwargs)
+    cmd.params.append(click.Option(
+        ["--format", "fmt"], type=click.Choice(FORMATS), default=None, expose_value=False,
+        callback=_set_format, help="Output format (default: table on a terminal, tsv in a pipe)."))
+    if not any("--quiet" in getattr(p, "opts", ()) for p in cmd.params):
+        cmd.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False,
+                                       callback=_set_quiet, help="No progress bars or notes."))
+
+
 class WsCommand(click.Command):
-    """click.Command + the shared `--format` option."""
+    """click.Command + the shared `--format` and `-q` options."""
 
     def __init__(self, *args, **kwargs):
-        settings = kwargs.setdefault("context_settings", {})
-        for k, v in CONTEXT.items():
-            settings.setdefault(k, v)
-        super().__init__(*args, **kwargs)
-        self.params.append(click.Option(
-            ["--format", "fmt"], type=click.Choice(FORMATS), default=None, expose_value=False,
-            callback=_set_format, help="Output format (default: table on a terminal, tsv in a pipe)."))
-        if not any("--quiet" in getattr(p, "opts", ()) for p in self.params):
-            self.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False,
-                                            callback=_set_quiet, help="No progress bars or notes."))
+        _with_shared_params(self, kwargs, lambda **kw: super(WsCommand, self).__init__(*args, **kw))
 
 
 class WsGroup(click.Group):
@@ -48,15 +53,7 @@ class WsGroup(click.Group):
     `--format` and `-q` too, so `wordshell models --format json` works like `models list --format json`."""
 
     def __init__(self, *args, **kwargs):
-        settings = kwargs.setdefault("context_settings", {})
-        for k, v in CONTEXT.items():
-            settings.setdefault(k, v)
-        super().__init__(*args, **kwargs)
-        self.params.append(click.Option(
-            ["--format", "fmt"], type=click.Choice(FORMATS), default=None, expose_value=False,
-            callback=_set_format, help="Output format of the listing (table, tsv, json)."))
-        self.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False,
-                                        callback=_set_quiet, help="No progress bars or notes."))
+        _with_shared_params(self, kwargs, lambda **kw: super(WsGroup, self).__init__(*args, **kw))
 
 
 def group(name: str | None = None, **kwargs):
