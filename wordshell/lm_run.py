@@ -84,7 +84,7 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
         model_class(kind).Config(**config).check()  # bad sizes fail here, before any file is written
     opt = kw["optimizer"]
     dflt = DEFAULTS[opt]
-    epochs = kw["epochs"] or (10**6 if kw["time_budget"] or kw["max_steps"] else 10)
+    epochs = kw["epochs"] or (0 if kw["time_budget"] or kw["max_steps"] else 10)  # 0 = no epoch limit
     threads = kw["threads"]
     if not threads:
         import os

@@ -78,7 +78,7 @@ class TrainConfig:
     momentum: float = 0.0           # SGD only
     betas: list = field(default_factory=lambda: [0.9, 0.999])  # Adam(W) only
     clip: float = 0.0               # max gradient norm; 0 = off (watch gradients explode)
-    epochs: int = 10
+    epochs: int = 10                # 0 = no epoch limit (then max_steps or time_budget must be set)
     max_steps: int = 0              # 0 = no limit
     time_budget: float = 0.0        # seconds of training (evals included); 0 = no limit
     eval_every: int = 0             # steps; 0 = at epoch ends only
@@ -102,6 +102,8 @@ class TrainConfig:
             raise BadInput("--lr must be positive")
         if self.clip < 0 or self.epochs < 0 or self.max_steps < 0 or self.time_budget < 0:
             raise BadInput("--clip, --epochs, --max-steps and --time must not be negative")
+        if not (self.epochs or self.max_steps or self.time_budget):
+            raise BadInput("nothing bounds the training: give epochs, max steps or a time budget")
         if self.anneal < 1:
             raise BadInput("the annealing factor must be at least 1")
 
@@ -305,7 +307,7 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
         train_model = DDP(model, device_ids=[device] if kind == "cuda" else None,
                           find_unused_parameters=bool(getattr(task, "ddp_find_unused", False)))
     steps_per_epoch = task.steps_per_epoch(dist.world) if hasattr(task, "steps_per_epoch") else None
-    total_steps = steps_per_epoch * config.epochs if steps_per_epoch else None
+    total_steps = steps_per_epoch * config.epochs if steps_per_epoch and config.epochs else None
     if config.max_steps:
         total_steps = min(total_steps or config.max_steps, config.max_steps)
     amp = (torch.autocast("cuda", dtype=torch.bfloat16) if kind == "cuda" and config.amp else nullcontext())
@@ -396,7 +398,7 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
     start_step = run.step
     fire("on_start", info(resumed=run.step > 0))
     stop = ""
-    if run.stopped in ("epochs",) and run.epoch >= config.epochs:
+    if run.stopped == "epochs" and config.epochs and run.epoch >= config.epochs:
         stop = "done"  # a finished run resumed with nothing more to do
     if config.max_steps and run.step >= config.max_steps:
         stop = "max_steps"
@@ -407,7 +409,7 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
         tuner = _ThreadTuner(torch.get_num_threads())
     model.train()
     with _StopFlag() as flag:
-        while not stop and run.epoch < config.epochs:
+        while not stop and (run.epoch < config.epochs or not config.epochs):
             batches = task.batches(run.epoch, dist.rank, dist.world)
             if run.batch_in_epoch:
                 batches = islice(batches, run.batch_in_epoch, None)
