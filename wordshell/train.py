@@ -315,7 +315,7 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
     t_session = time.monotonic()
     elapsed0, items0, eval_secs = run.elapsed, run.items, 0.0
 
-    def elapsed() -> float:
+    def elapsed() -> float:  # training seconds over all sessions of this run
         return elapsed0 + time.monotonic() - t_session
 
     def speed() -> float | None:
@@ -353,6 +353,7 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
                 "elapsed": elapsed(), "eta": eta(), "world": dist.world, "device": device, **extra}
 
     def save_last() -> None:
+        run.elapsed = elapsed()
         _save(last, model, opt, run, carry, dist, meta, config)
         fire("on_checkpoint", info(path=str(last)))
 

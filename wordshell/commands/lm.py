@@ -65,7 +65,7 @@ def parse_duration(text: str | None) -> float:
 @click.option("--weight-decay", type=float, default=None, help="Weight decay [adamw 0.01, else 0].")
 @click.option("--clip", type=float, default=None, help="Gradient-norm clipping, 0 = off [sgd 0.25, else 1].")
 @click.option("--schedule", type=click.Choice(["plateau", "cosine", "linear", "none"]), default=None,
-              help="LR schedule [sgd: plateau (lr /= 4 when valid ppl stalls); adam(w): cosine to the end].")
+              help="LR schedule [sgd: plateau (lr /= 4 when valid ppl stalls); adam(w) or --time: cosine to the end].")
 @click.option("--anneal", type=float, default=4.0, show_default=True, help="Plateau: divide the LR by this.")
 @click.option("--warmup", type=click.IntRange(0), default=0, show_default=True, help="Warm-up steps.")
 @click.option("--epochs", type=click.IntRange(1), default=None, help="Epochs [10; unlimited with --time].")
