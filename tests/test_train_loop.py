@@ -206,3 +206,23 @@ def test_time_budget_counts_across_resume(tmp_path):
     more = train.fit(ToyClassifier(), train.TrainConfig(threads=1, epochs=0, time_budget=0.8, schedule="linear"),
                      tmp_path / "tb", resume=True)
     assert more["step"] > first["step"] and 0.8 <= more["elapsed"] < 3
+
+
+def test_thread_tuner_keeps_the_faster_setting(monkeypatch):
+    from wordshell import train_runtime
+
+    clock = {"t": 0.0}
+    monkeypatch.setattr(train_runtime.time, "perf_counter", lambda: clock["t"])
+    old = torch.get_num_threads()
+    try:
+        for slow in (2, 1):  # whichever thread count is slow, the tuner must settle on the other
+            tuner = train_runtime.ThreadTuner(most=2, every=50, probe=4)
+            chosen = []
+            for _ in range(20):
+                tuner.before_step()
+                clock["t"] += 1.0 if torch.get_num_threads() == slow else 0.25
+                tuner.after_step()
+                chosen.append(torch.get_num_threads())
+            assert chosen[:8] == [2] * 4 + [1] * 4 and set(chosen[8:]) == {3 - slow}
+    finally:
+        torch.set_num_threads(old)

@@ -138,12 +138,12 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
 
 
 def auto_threads(config: dict, batch: int, bptt: int) -> int:
-    """1 thread for small models: on 2 cores OpenMP's barriers cost more than tiny matmuls gain."""
+    """1 thread for small models (OpenMP's barriers cost more than tiny matmuls gain), else auto-tune."""
     import os
 
     h, v = config.get("hidden", 200), config["vocab_size"]
     macs = batch * bptt * (8 * h * h * config.get("layers", 1) + h * v)
-    return 1 if macs < 20_000_000 or (os.cpu_count() or 1) == 1 else 0
+    return 1 if macs < 20_000_000 or (os.cpu_count() or 1) == 1 else -1  # -1: the loop tunes 1 vs all
 
 
 def _env_rank() -> int:

@@ -11,7 +11,6 @@ runs the whole command and rank 0 writes the model.
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from collections import Counter
