@@ -124,6 +124,8 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
             cb = ProgressCallback(progress if rank0 else _null(), name)
             try:
                 result = run(spec, [cb])
+                if distributed.env_world() > 1:  # started by torchrun
+                    distributed.shutdown()
             finally:
                 progress.finish()
     except KeyboardInterrupt:
