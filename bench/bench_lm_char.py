@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-RECIPE = ("--arch lstm --layers 1 --hidden 512 --emb 64 --dropout 0.1 --batch 64 --bptt 128 "
+RECIPE = ("--arch lstm --layers 2 --hidden 384 --emb 64 --dropout 0.15 --batch 64 --bptt 128 "
           "--optimizer adamw --lr 0.004 --weight-decay 0.01 --clip 1 --schedule cosine --eval-every 300")
 
 
