@@ -47,10 +47,13 @@ def main() -> None:
     ap.add_argument("--data", default=os.environ.get("PTB", "/work/shared/data/ptb"))
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=0,
+                    help="pin wordshell's threads (e.g. 2 = torch's default, like the reference) instead of "
+                         "letting the loop choose: isolates the loop's own overhead from thread tuning")
     a = ap.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bench-lm-"))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} cores; "
-          f"{a.steps} steps x {a.rounds} rounds", flush=True)
+          f"{a.steps} steps x {a.rounds} rounds; wordshell threads: {a.threads or 'auto'}", flush=True)
     ours(a.data, 5, home, "warm")  # tokenise + cache PTB once, outside the timing
     ref_tps, our_tps, ratios = [], [], []
     for r in range(a.rounds):
@@ -58,7 +61,7 @@ def main() -> None:
         ref = lm_reference.run(a.data, max_steps=a.steps, log=lambda *_: None)["tokens_per_sec"]
         t_ref = time.time() - t
         t = time.time()
-        mine = ours(a.data, a.steps, home, "tp")["tokens_per_sec"]
+        mine = ours(a.data, a.steps, home, "tp", ["--threads", str(a.threads)] if a.threads else [])["tokens_per_sec"]
         t_ours = time.time() - t
         ref_tps.append(ref)
         our_tps.append(mine)

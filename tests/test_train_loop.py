@@ -185,3 +185,44 @@ def test_time_budget_and_divergence(tmp_path):
 
     with pytest.raises(BadInput, match="diverged at step 1"):
         train.fit(Exploding(), train.TrainConfig(threads=1, optimizer="sgd", lr=1.0, epochs=2), tmp_path / "d")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_bf16_autocast_trains(tmp_path):
+    task = lm_task()
+    res = train.fit(task, train.TrainConfig(optimizer="adam", lr=0.01, epochs=4, schedule="none", device="cuda"),
+                    tmp_path / "gpu")
+    assert res["device"].startswith("cuda") and next(task.model.parameters()).is_cuda
+    assert res["history"][-1]["valid_loss"] < 0.7 * res["history"][0]["valid_loss"]
+
+
+def test_time_budget_counts_across_resume(tmp_path):
+    cfg = train.TrainConfig(threads=1, epochs=0, time_budget=0.4, schedule="linear")
+    first = train.fit(ToyClassifier(), cfg, tmp_path / "tb")
+    state = json.loads((tmp_path / "tb" / "state.json").read_text())
+    assert first["stopped"] == "time" and state["run"]["elapsed"] >= 0.4
+    again = train.fit(ToyClassifier(), cfg, tmp_path / "tb", resume=True)  # budget already spent
+    assert again["step"] == first["step"] and again["stopped"] == "time"
+    more = train.fit(ToyClassifier(), train.TrainConfig(threads=1, epochs=0, time_budget=0.8, schedule="linear"),
+                     tmp_path / "tb", resume=True)
+    assert more["step"] > first["step"] and 0.8 <= more["elapsed"] < 3
+
+
+def test_thread_tuner_keeps_the_faster_setting(monkeypatch):
+    from wordshell import train_runtime
+
+    clock = {"t": 0.0}
+    monkeypatch.setattr(train_runtime.time, "perf_counter", lambda: clock["t"])
+    old = torch.get_num_threads()
+    try:
+        for slow in (2, 1):  # whichever thread count is slow, the tuner must settle on the other
+            tuner = train_runtime.ThreadTuner(most=2, every=50, probe=4)
+            chosen = []
+            for _ in range(20):
+                tuner.before_step()
+                clock["t"] += 1.0 if torch.get_num_threads() == slow else 0.25
+                tuner.after_step()
+                chosen.append(torch.get_num_threads())
+            assert chosen[:8] == [2] * 4 + [1] * 4 and set(chosen[8:]) == {3 - slow}
+    finally:
+        torch.set_num_threads(old)

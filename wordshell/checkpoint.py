@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from wordshell.errors import CorruptFile, NotFound
-from wordshell.store import atomic_write
+from wordshell.store import atomic_write, atomic_write_json
 
 
 # -- raw files ----------------------------------------------------------------------
@@ -242,3 +242,63 @@ def unflatten(skeleton, tensors: dict, device=None):
         return {k: walk(v) for k, v in s["dict"].items()}
 
     return walk(skeleton) if skeleton is not None else None
+
+
+# -- a whole training run (train.fit's last.safetensors) -----------------------------------
+
+def save_run(path: Path, model, opt, state: dict, carry, dist) -> None:
+    """Weights, optimizer, every rank's RNG and carried state, and `state` (JSON) in ONE atomic file.
+
+    Collective under DDP: every rank calls it (to gather its RNG and carry); rank 0 writes.
+    `state.json` beside it is a readable copy of the JSON part.
+    """
+    import time
+
+    import torch
+
+    from wordshell import distributed
+
+    tensors = {f"model.{k}": v for k, v in unwrap(model).state_dict().items()}
+    opt_t, opt_plain = optimizer_tensors(opt)
+    tensors.update(opt_t)
+    rng_t, rng_plain = rng_tensors("rng")
+    carry_t, carry_skel = flatten(carry, "carry")
+    dev = next(model.parameters()).device
+    for name, t in {"rng.torch": rng_t["rng.torch"], **carry_t}.items():
+        parts = distributed.gather(t.to(dev) if dist.world > 1 else t, dist)
+        for r, p in enumerate(parts):
+            tensors[f"rank{r}.{name}"] = p.cpu()
+    tensors.update({k: v for k, v in rng_t.items() if k != "rng.torch"})
+    if not dist.main:
+        return
+    state = {**state, "optimizer": opt_plain, "rng": rng_plain, "carry": carry_skel, "world": dist.world,
+             "saved": time.strftime("%Y-%m-%dT%H:%M:%S"), "torch": torch.__version__}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_tensors(path, tensors, state)
+    atomic_write_json(path.parent / "state.json", state)
+
+
+def restore_run(path: Path, model, opt, dist, device) -> tuple[dict, object]:
+    """Load what `save_run` wrote into model and opt; restore this rank's RNG; return (state, carry)."""
+    tensors, state = load_tensors(path)
+    try:
+        weights = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
+        model.load_state_dict(weights)
+        optimizer_load(opt, tensors, state["optimizer"])
+    except (KeyError, RuntimeError, ValueError, TypeError) as e:
+        raise CorruptFile(f"cannot resume from {path}: {str(e).splitlines()[0]}",
+                          "the model or optimizer settings differ from the checkpoint's") from None
+    carry = None
+    if state.get("world", 1) == dist.world:  # another world size: fresh carried state, RNG as is
+        mine = {k[len(f"rank{dist.rank}."):]: v for k, v in tensors.items() if k.startswith(f"rank{dist.rank}.")}
+        rng_restore({"rng.torch": mine["rng.torch"], **{k: v for k, v in tensors.items() if k.startswith("rng.")}},
+                    state.get("rng", {}) if dist.world == 1 else {})
+        carry = unflatten(state.get("carry"), mine, device)
+    return state, carry
+
+
+def read_run_state(ckpt_dir: str | os.PathLike) -> dict:
+    path = Path(ckpt_dir) / "last.safetensors"
+    if not path.is_file():
+        raise NotFound(f"no checkpoint in {ckpt_dir}")
+    return read_meta(path)

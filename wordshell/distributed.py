@@ -78,17 +78,28 @@ def free_port() -> int:
 
 
 def _child(rank: int, world: int, port: int, queue, fn, args) -> None:
+    """One spawned process. Ends with os._exit: letting the interpreter tear down gloo's threads
+    at exit can abort ("terminate called without an active exception") after a good run."""
+    import sys
+    import traceback
+
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank),
                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    code = 0
     try:
         out = fn(*args)
+        _barrier()  # nobody tears the process group down while a peer still talks to it
         queue.put((rank, "ok", out if rank == 0 else None))
     except WordshellError as e:
         queue.put((rank, "error", f"{type(e).__name__}\t{e.message}\t{e.hint or ''}"))
-        raise SystemExit(1)
+        code = 1
     except KeyboardInterrupt:
         queue.put((rank, "error", "Cancelled\tcancelled\t"))
-        raise SystemExit(130)
+        code = 130
+    except BaseException as e:  # a bug: keep the traceback for WORDSHELL_DEBUG users
+        traceback.print_exc()
+        queue.put((rank, "error", f"WordshellError\tinternal error in process {rank}: {type(e).__name__}: {e}\t"))
+        code = 1
     finally:
         try:
             import torch.distributed as dist
@@ -97,6 +108,25 @@ def _child(rank: int, world: int, port: int, queue, fn, args) -> None:
                 dist.destroy_process_group()
         except Exception:
             pass
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def shutdown() -> None:
+    """Leave the process group cleanly (torchrun runs): wait for the peers, then destroy it."""
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+def _barrier() -> None:
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.barrier()
 
 
 def launch(nproc: int, fn, *args):

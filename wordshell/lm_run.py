@@ -15,6 +15,10 @@ DEFAULTS = {  # optimizer -> defaults that work at a fixed budget on PTB-sized d
     "adam": {"lr": 3e-3, "clip": 1.0, "schedule": "cosine", "weight_decay": 0.0},
     "adamw": {"lr": 3e-3, "clip": 1.0, "schedule": "cosine", "weight_decay": 0.01},
 }
+# options a resumed run takes from the checkpoint unless given again
+TRAIN_KEYS_SAVED = ("optimizer", "lr", "weight_decay", "clip", "epochs", "max_steps", "time_budget",
+                    "eval_every", "ckpt_every", "schedule", "anneal", "warmup", "patience", "seed", "threads")
+# options a resumed run takes from the checkpoint (its model and vocabulary cannot change)
 ARCH_KEYS = ("arch", "level", "min_count", "max_vocab", "layers", "hidden", "emb", "dropout", "tied", "context",
              "adaptive")
 
@@ -84,7 +88,7 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
         model_class(kind).Config(**config).check()  # bad sizes fail here, before any file is written
     opt = kw["optimizer"]
     dflt = DEFAULTS[opt]
-    epochs = kw["epochs"] or (10**6 if kw["time_budget"] or kw["max_steps"] else 10)
+    epochs = kw["epochs"] or (0 if kw["time_budget"] or kw["max_steps"] else 10)  # 0 = no epoch limit
     threads = kw["threads"]
     if not threads:
         import os
@@ -95,7 +99,9 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
                      weight_decay=dflt["weight_decay"] if kw["weight_decay"] is None else kw["weight_decay"],
                      clip=dflt["clip"] if kw["clip"] is None else kw["clip"], epochs=epochs,
                      max_steps=kw["max_steps"], time_budget=kw["time_budget"], eval_every=kw["eval_every"],
-                     ckpt_every=kw["ckpt_every"], schedule=kw["schedule"] or dflt["schedule"],
+                     ckpt_every=kw["ckpt_every"],
+                     # a time budget has a known end: decay the LR towards it instead of waiting for plateaus
+                     schedule=kw["schedule"] or ("cosine" if kw["time_budget"] else dflt["schedule"]),
                      anneal=kw["anneal"], warmup=kw["warmup"], patience=kw["patience"], device=kw["device"],
                      seed=kw["seed"], threads=threads)
     tc.check()
@@ -118,6 +124,8 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
             cb = ProgressCallback(progress if rank0 else _null(), name)
             try:
                 result = run(spec, [cb])
+                if distributed.env_world() > 1:  # started by torchrun
+                    distributed.shutdown()
             finally:
                 progress.finish()
     except KeyboardInterrupt:
@@ -132,16 +140,12 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
 
 
 def auto_threads(config: dict, batch: int, bptt: int) -> int:
-    """1 thread for small models: on 2 cores OpenMP's barriers cost more than tiny matmuls gain."""
+    """1 thread for small models (OpenMP's barriers cost more than tiny matmuls gain), else auto-tune."""
     import os
 
     h, v = config.get("hidden", 200), config["vocab_size"]
     macs = batch * bptt * (8 * h * h * config.get("layers", 1) + h * v)
-    return 1 if macs < 20_000_000 or (os.cpu_count() or 1) == 1 else 0
-
-
-TRAIN_KEYS_SAVED = ("optimizer", "lr", "weight_decay", "clip", "epochs", "max_steps", "time_budget",
-                    "eval_every", "ckpt_every", "schedule", "anneal", "warmup", "patience", "seed", "threads")
+    return 1 if macs < 20_000_000 or (os.cpu_count() or 1) == 1 else -1  # -1: the loop tunes 1 vs all
 
 
 def _env_rank() -> int:

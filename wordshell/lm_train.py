@@ -11,7 +11,6 @@ runs the whole command and rank 0 writes the model.
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 from collections import Counter
@@ -102,6 +101,8 @@ def model_config(arch: str, vocab_size: int, emb, hidden, layers, dropout, tied,
     if arch == "ffnn":
         cfg = {"vocab_size": vocab_size, "context": context or 4, "emb": emb or 100, "hidden": hidden or 200,
                "layers": layers or 1, "dropout": 0.2 if dropout is None else dropout, "tied": bool(tied)}
+        if tied and emb is None:  # tying needs emb == hidden
+            cfg["emb"] = cfg["hidden"]
     else:
         cfg = {"vocab_size": vocab_size, "cell": arch, "emb": emb or 200, "hidden": hidden or 200,
                "layers": layers or 2, "dropout": 0.2 if dropout is None else dropout, "tied": bool(tied)}

@@ -52,19 +52,16 @@ from __future__ import annotations
 
 import math
 import os
-import signal
-import threading
 import time
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, fields
 from itertools import islice
 from pathlib import Path
-from typing import Any
 
 from wordshell import checkpoint as ck
 from wordshell import distributed
-from wordshell.errors import BadInput, Cancelled, CorruptFile, NotFound
-from wordshell.store import atomic_write_json
+from wordshell.errors import BadInput, Cancelled, CorruptFile
+from wordshell.train_runtime import StopFlag, ThreadTuner
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("none", "plateau", "cosine", "linear")
@@ -78,7 +75,7 @@ class TrainConfig:
     momentum: float = 0.0           # SGD only
     betas: list = field(default_factory=lambda: [0.9, 0.999])  # Adam(W) only
     clip: float = 0.0               # max gradient norm; 0 = off (watch gradients explode)
-    epochs: int = 10
+    epochs: int = 10                # 0 = no epoch limit (then max_steps or time_budget must be set)
     max_steps: int = 0              # 0 = no limit
     time_budget: float = 0.0        # seconds of training (evals included); 0 = no limit
     eval_every: int = 0             # steps; 0 = at epoch ends only
@@ -91,7 +88,8 @@ class TrainConfig:
     device: str = "auto"            # auto | cpu | cuda | cuda:N
     amp: bool = True                # bf16 autocast on CUDA (never on CPU)
     seed: int = 1
-    threads: int = 0                # torch.set_num_threads; 0 = auto (CPU: see _ThreadTuner)
+    threads: int = 0                # torch.set_num_threads; 0 = torch's default; -1 = auto-tune on CPU
+                                    #   (time 1 vs all threads, keep the faster: train_runtime.ThreadTuner)
 
     def check(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -102,6 +100,8 @@ class TrainConfig:
             raise BadInput("--lr must be positive")
         if self.clip < 0 or self.epochs < 0 or self.max_steps < 0 or self.time_budget < 0:
             raise BadInput("--clip, --epochs, --max-steps and --time must not be negative")
+        if not (self.epochs or self.max_steps or self.time_budget):
+            raise BadInput("nothing bounds the training: give epochs, max steps or a time budget")
         if self.anneal < 1:
             raise BadInput("the annealing factor must be at least 1")
 
@@ -179,74 +179,6 @@ class RunState:
     stopped: str = ""               # why the last session ended: epochs | max_steps | time | patience | cancelled
 
 
-class _StopFlag:
-    """Ctrl-C / SIGTERM set a flag checked between steps (a second Ctrl-C interrupts at once)."""
-
-    def __init__(self):
-        self.set = False
-        self._old: dict = {}
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                try:
-                    self._old[sig] = signal.signal(sig, self._handle)
-                except (ValueError, OSError):
-                    pass
-        return self
-
-    def _handle(self, signum, frame):
-        if self.set and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        self.set = True
-
-    def __exit__(self, *exc):
-        for sig, old in self._old.items():
-            try:
-                signal.signal(sig, old)
-            except (ValueError, OSError):
-                pass
-        return False
-
-
-class _ThreadTuner:
-    """threads=0 on a multi-core CPU: time a few steps with all threads and with one, keep the faster.
-
-    On a shared machine OpenMP's spinning threads can make 2 threads several times slower than
-    1 when another process holds a core; on a quiet machine all threads win. Re-checked every
-    `every` steps, since load comes and goes. (Thread count changes float summation order only.)
-    """
-
-    def __init__(self, most: int, every: int = 400, probe: int = 6):
-        self.most, self.every, self.probe = most, every, probe
-        self.times: dict[int, list[float]] = {most: [], 1: []}
-        self.n = 0
-        self.choice = most
-
-    def before_step(self) -> None:
-        import torch
-
-        k = self.n % self.every
-        if k < 2 * self.probe:
-            want = self.most if k < self.probe else 1
-        else:
-            if k == 2 * self.probe:
-                med = {t: sorted(v)[len(v) // 2] for t, v in self.times.items() if v}
-                self.choice = min(med, key=med.get) if len(med) == 2 else self.most
-                self.times = {self.most: [], 1: []}
-            want = self.choice
-        if torch.get_num_threads() != want:
-            torch.set_num_threads(want)
-        self.t0 = time.perf_counter()
-        self.want = want
-
-    def after_step(self) -> None:
-        k = self.n % self.every
-        if 1 <= k < self.probe or self.probe + 1 <= k < 2 * self.probe:  # skip the first step of each probe
-            self.times[self.want].append(time.perf_counter() - self.t0)
-        self.n += 1
-
-
 def fit(task, config: TrainConfig, ckpt_dir: str | os.PathLike, callbacks=(), resume: bool = False,
         meta: dict | None = None) -> dict:
     """Train task.model; return {"best", "last", "history", "step", "epoch", "stopped", ...}.
@@ -289,7 +221,11 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
     run, carry = RunState(), None
     last = ckpt_dir / "last.safetensors"
     if resume and last.is_file():
-        run, carry = _restore(last, model, opt, dist, device)
+        state, carry = ck.restore_run(last, model, opt, dist, device)
+        try:
+            run = RunState(**state["run"])
+        except TypeError as e:
+            raise CorruptFile(f"cannot resume from {last}: {e}") from None
     else:
         import random
 
@@ -305,7 +241,7 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
         train_model = DDP(model, device_ids=[device] if kind == "cuda" else None,
                           find_unused_parameters=bool(getattr(task, "ddp_find_unused", False)))
     steps_per_epoch = task.steps_per_epoch(dist.world) if hasattr(task, "steps_per_epoch") else None
-    total_steps = steps_per_epoch * config.epochs if steps_per_epoch else None
+    total_steps = steps_per_epoch * config.epochs if steps_per_epoch and config.epochs else None
     if config.max_steps:
         total_steps = min(total_steps or config.max_steps, config.max_steps)
     amp = (torch.autocast("cuda", dtype=torch.bfloat16) if kind == "cuda" and config.amp else nullcontext())
@@ -313,7 +249,7 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
     t_session = time.monotonic()
     elapsed0, items0, eval_secs = run.elapsed, run.items, 0.0
 
-    def elapsed() -> float:
+    def elapsed() -> float:  # training seconds over all sessions of this run
         return elapsed0 + time.monotonic() - t_session
 
     def speed() -> float | None:
@@ -351,7 +287,8 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
                 "elapsed": elapsed(), "eta": eta(), "world": dist.world, "device": device, **extra}
 
     def save_last() -> None:
-        _save(last, model, opt, run, carry, dist, meta, config)
+        run.elapsed = elapsed()
+        ck.save_run(last, model, opt, {"run": asdict(run), "train": asdict(config), "meta": meta or {}}, carry, dist)
         fire("on_checkpoint", info(path=str(last)))
 
     def evaluate() -> bool:
@@ -396,18 +333,18 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
     start_step = run.step
     fire("on_start", info(resumed=run.step > 0))
     stop = ""
-    if run.stopped in ("epochs",) and run.epoch >= config.epochs:
+    if run.stopped == "epochs" and config.epochs and run.epoch >= config.epochs:
         stop = "done"  # a finished run resumed with nothing more to do
     if config.max_steps and run.step >= config.max_steps:
         stop = "max_steps"
     if config.time_budget and run.elapsed >= config.time_budget:
         stop = "time"
     tuner = None
-    if config.threads == 0 and kind == "cpu" and dist.world == 1 and torch.get_num_threads() > 1:
-        tuner = _ThreadTuner(torch.get_num_threads())
+    if config.threads < 0 and kind == "cpu" and dist.world == 1 and torch.get_num_threads() > 1:
+        tuner = ThreadTuner(torch.get_num_threads())
     model.train()
-    with _StopFlag() as flag:
-        while not stop and run.epoch < config.epochs:
+    with StopFlag() as flag:
+        while not stop and (run.epoch < config.epochs or not config.epochs):
             batches = task.batches(run.epoch, dist.rank, dist.world)
             if run.batch_in_epoch:
                 batches = islice(batches, run.batch_in_epoch, None)
@@ -478,56 +415,6 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
     return result
 
 
-# -- checkpoint I/O --------------------------------------------------------------------
-
-def _save(path: Path, model, opt, run: RunState, carry, dist, meta, config) -> None:
-    """Gather per-rank tensors (RNG, carried state), then rank 0 writes one atomic file."""
-    import torch
-
-    tensors = {f"model.{k}": v for k, v in ck.unwrap(model).state_dict().items()}
-    opt_t, opt_plain = ck.optimizer_tensors(opt)
-    tensors.update(opt_t)
-    rng_t, rng_plain = ck.rng_tensors("rng")
-    carry_t, carry_skel = ck.flatten(carry, "carry")
-    dev = next(model.parameters()).device
-    for name, t in {"rng.torch": rng_t["rng.torch"], **carry_t}.items():
-        parts = distributed.gather(t.to(dev) if dist.world > 1 else t, dist)
-        for r, p in enumerate(parts):
-            tensors[f"rank{r}.{name}"] = p.cpu()
-    tensors.update({k: v for k, v in rng_t.items() if k != "rng.torch"})
-    if not dist.main:
-        return
-    state = {"run": asdict(run), "optimizer": opt_plain, "rng": rng_plain, "carry": carry_skel,
-             "world": dist.world, "train": asdict(config), "meta": meta or {},
-             "saved": time.strftime("%Y-%m-%dT%H:%M:%S"), "torch": torch.__version__}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ck.save_tensors(path, tensors, state)
-    atomic_write_json(path.parent / "state.json", state)
-
-
-def _restore(path: Path, model, opt, dist, device) -> tuple[RunState, Any]:
-    tensors, state = ck.load_tensors(path)
-    try:
-        weights = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
-        model.load_state_dict(weights)
-        ck.optimizer_load(opt, tensors, state["optimizer"])
-        run = RunState(**state["run"])
-    except (KeyError, RuntimeError, ValueError, TypeError) as e:
-        raise CorruptFile(f"cannot resume from {path}: {e}",
-                          "the model or optimizer settings differ from the checkpoint's") from None
-    carry = None
-    if state.get("world", 1) == dist.world:
-        mine = {k[len(f"rank{dist.rank}."):]: v for k, v in tensors.items() if k.startswith(f"rank{dist.rank}.")}
-        ck.rng_restore({"rng.torch": mine["rng.torch"], **{k: v for k, v in tensors.items()
-                                                             if k.startswith("rng.")}},
-                       state.get("rng", {}) if dist.world == 1 else {})
-        carry = ck.unflatten(state.get("carry"), mine, device)
-    return run, carry
-
-
 def read_state(ckpt_dir: str | os.PathLike) -> dict:
     """The JSON state of ckpt_dir/last.safetensors (NotFound if there is none)."""
-    path = Path(ckpt_dir) / "last.safetensors"
-    if not path.is_file():
-        raise NotFound(f"no checkpoint in {ckpt_dir}")
-    return ck.read_meta(path)
+    return ck.read_run_state(ckpt_dir)

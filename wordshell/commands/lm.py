@@ -65,7 +65,7 @@ def parse_duration(text: str | None) -> float:
 @click.option("--weight-decay", type=float, default=None, help="Weight decay [adamw 0.01, else 0].")
 @click.option("--clip", type=float, default=None, help="Gradient-norm clipping, 0 = off [sgd 0.25, else 1].")
 @click.option("--schedule", type=click.Choice(["plateau", "cosine", "linear", "none"]), default=None,
-              help="LR schedule [sgd: plateau (lr /= 4 when valid ppl stalls); adam(w): cosine to the end].")
+              help="LR schedule [sgd: plateau (lr /= 4 when valid ppl stalls); adam(w) or --time: cosine to the end].")
 @click.option("--anneal", type=float, default=4.0, show_default=True, help="Plateau: divide the LR by this.")
 @click.option("--warmup", type=click.IntRange(0), default=0, show_default=True, help="Warm-up steps.")
 @click.option("--epochs", type=click.IntRange(1), default=None, help="Epochs [10; unlimited with --time].")
@@ -78,7 +78,7 @@ def parse_duration(text: str | None) -> float:
 @click.option("--ckpt-every", type=click.IntRange(0), default=200, show_default=True, help="Checkpoint every N steps.")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--threads", type=click.IntRange(0), default=0, help="CPU threads for torch (0 = default).")
+@click.option("--threads", type=click.IntRange(0), default=0, help="CPU threads (0 = auto: 1 for small models, else timed 1 vs all, re-checked as load changes).")
 @click.option("--nproc", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Train in N processes with DistributedDataParallel (gloo on CPU, nccl on GPU).")
 @click.option("--resume", is_flag=True, help="Continue from ckpt/last (a killed or finished run).")

@@ -67,8 +67,11 @@ class RNNLM(nn.Module):
         self.rnn = CELLS[config.cell](config.emb, config.hidden, config.layers,
                                       dropout=config.dropout if config.layers > 1 else 0.0, **kwargs)
         if config.adaptive:  # frequent words in a small head, rare ones in smaller tail clusters
+            # tail cluster i projects to hidden // div**(i+1) dims: keep the smallest at 16+ when possible
+            n = len(config.adaptive)
+            div = next((d for d in (4.0, 2.0) if config.hidden // d ** n >= 16), 1.0)
             self.decoder = nn.AdaptiveLogSoftmaxWithLoss(config.hidden, config.vocab_size, list(config.adaptive),
-                                                         div_value=4.0)
+                                                         div_value=div)
         else:
             self.decoder = nn.Linear(config.hidden, config.vocab_size)
         if config.tied:
