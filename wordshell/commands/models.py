@@ -97,7 +97,7 @@ def info(session, name):
     for key in ("vocab_size", "dim", "min_n", "max_n", "bucket"):
         if key in meta:
             rows.append((key, meta[key]))
-    for section in ("config", "tokenizer", "corpus", "training", "imported", "metrics"):
+    for section in ("config", "train", "tokenizer", "corpus", "data", "training", "imported", "metrics"):
         val = meta.get(section)
         if isinstance(val, dict):
             for k, v in val.items():
