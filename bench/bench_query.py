@@ -20,7 +20,7 @@ import sys
 
 from common import OUT, env_for, machine, median, shared, timed, wordshell
 
-WORDS = ["king", "city", "music", "france", "river", "government", "war", "film"]
+WORDS = ["king", "city", "music", "army", "river", "government", "war", "film"]
 
 
 def main():

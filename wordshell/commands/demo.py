@@ -39,6 +39,16 @@ TOUR: list[tuple[str, list[tuple[str, str]]]] = [
         ("oov computerization --model demo-ft --top 5",
          "A word never seen in training still gets a vector: the mean of its n-gram buckets."),
     ]),
+    ("lm", [
+        ("train lm demo-lm --corpus lee --epochs 8 --layers 1 --hidden 256 --emb 256 --adaptive 500,1500 "
+         "--dropout 0.3 --force",
+         "A word-level LSTM language model (PyTorch, CUDA when present): validation perplexity falls "
+         "epoch by epoch; an adaptive softmax keeps the output layer cheap."),
+        ("generate 'the prime minister' --model demo-lm --length 25 --seed 7 --temperature 0.8",
+         "Sampling one word at a time (--greedy, --top-k, --top-p, --show-probs for more)."),
+        ("perplexity --model demo-lm --text 'the government said on tuesday that the fires were under control'",
+         "How surprised the model is by a sentence: perplexity and bits per token."),
+    ]),
     ("plots", [
         ("plot words france:paris italy:rome germany:berlin spain:madrid --model demo-w2v",
          "Country -> capital arrows after a PCA projection (a drawing on a terminal, coordinates in a pipe; "
@@ -65,7 +75,7 @@ TOUR: list[tuple[str, list[tuple[str, str]]]] = [
 @click.option("--list", "list_", is_flag=True, help="Print the tour's commands without running them.")
 @pass_session
 def demo(session, only, list_):
-    """A short tour: train small Word2Vec and FastText models on the bundled Wikipedia sample and query them.
+    """A short tour: train small Word2Vec, FastText, LSTM-LM and classifier models on bundled data and query them.
 
     Takes about a minute on 2 cores. Every step is an ordinary wordshell command, shown before it runs.
     """
