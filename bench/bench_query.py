@@ -9,7 +9,7 @@ Builds (once) a ~20k-word (min-count 6), 100-d Word2Vec model from WikiText-2 (.
 bench/out/ws, exports it as word2vec .bin and as gensim's own .kv (+ .npy, mmap-able),
 then times, interleaved run by run:
     ours          wordshell similar WORD --model wt2-20k        (TSV to a pipe)
-    gensim .kv    KeyedVectors.load(kv, mmap='r').most_similar  (gensim's fastest load)
+    gensim .kv    gensim's KeyedVectors .kv file, mmap='r', then most_similar (its fastest load)
     gensim .bin   KeyedVectors.load_word2vec_format(bin, binary=True).most_similar
 """
 

@@ -169,7 +169,7 @@ def test_vectors_initialise_embeddings_frozen(ws, with_w2v, tmp_path):
     r = ws("-q", "train", "classifier", "v", "--data", str(data), "--arch", "rnn", "--vectors", "w2v", "--freeze",
            "--valid-split", "0", "--epochs", "2")
     assert r.code == 0, r
-    kv = KeyedVectors.load(Store(ws.home), "w2v")
+    kv = KeyedVectors.from_store(Store(ws.home), "w2v")
     d = ws.home / "checkpoints" / "v"
     words = (d / "vocab.txt").read_text().split()
     E = load_file(str(d / "weights.safetensors"))["embed.weight"]
@@ -196,7 +196,7 @@ def test_fasttext_vectors_fill_unseen_words(ws, tmp_path):
     r = ws("-q", "train", "classifier", "v", "--data", str(data), "--arch", "rnn", "--vectors", "ft", "--freeze",
            "--valid-split", "0", "--epochs", "1")
     assert r.code == 0, r
-    kv = KeyedVectors.load(Store(ws.home), "ft")
+    kv = KeyedVectors.from_store(Store(ws.home), "ft")
     d = ws.home / "checkpoints" / "v"
     words = (d / "vocab.txt").read_text().split()
     E = load_file(str(d / "weights.safetensors"))["embed.weight"]

@@ -24,7 +24,7 @@ def test_train_records_everything(ws):
     assert meta["training"]["words_per_sec"] > 0 and meta["training"]["raw_words"] == 2 * meta["corpus"]["tokens"]
     assert [h["epoch"] for h in meta["history"]] == [1, 2]
     assert "gensim" in meta["versions"] and meta["command"].startswith("wordshell train word2vec m")
-    kv = KeyedVectors.load(Store(ws.home), "m")
+    kv = KeyedVectors.from_store(Store(ws.home), "m")
     assert kv.vectors.shape == (meta["vocab_size"], 16)
     assert kv.counts is not None and all(np.diff(np.asarray(kv.counts)) <= 0)  # frequency order
     assert min(kv.counts) >= 3
@@ -36,8 +36,8 @@ def test_same_seed_single_worker_is_reproducible(ws):
     for name in ("a", "b"):
         assert ws("train", "word2vec", name, "--corpus", "lee", "--epochs", "1", "--workers", "1",
                   "--dim", "10", "-q").code == 0
-    a = KeyedVectors.load(Store(ws.home), "a")
-    b = KeyedVectors.load(Store(ws.home), "b")
+    a = KeyedVectors.from_store(Store(ws.home), "a")
+    b = KeyedVectors.from_store(Store(ws.home), "b")
     assert np.array_equal(np.asarray(a.vectors), np.asarray(b.vectors))
 
 
@@ -82,7 +82,7 @@ def test_fasttext_records_ngram_settings(ws):
 def test_eval_analogies_matches_gensim(ws, with_w2v, gensim_data):
     from gensim.models import KeyedVectors as GKV
 
-    kv = KeyedVectors.load(Store(ws.home), "w2v")
+    kv = KeyedVectors.from_store(Store(ws.home), "w2v")
     g = GKV(kv.dim)
     g.add_vectors(kv.words, np.asarray(kv.vectors))
     acc, sections = g.evaluate_word_analogies(str(gensim_data / "questions-words.txt"), restrict_vocab=3000)
@@ -99,7 +99,7 @@ def test_eval_analogies_matches_gensim(ws, with_w2v, gensim_data):
 def test_eval_similarity_matches_gensim(ws, with_w2v, gensim_data):
     from gensim.models import KeyedVectors as GKV
 
-    kv = KeyedVectors.load(Store(ws.home), "w2v")
+    kv = KeyedVectors.from_store(Store(ws.home), "w2v")
     g = GKV(kv.dim)
     g.add_vectors(kv.words, np.asarray(kv.vectors))
     r = ws("eval", "similarity", "-m", "w2v", "--format", "json")

@@ -19,7 +19,7 @@ def test_oov_vectors_equal_gensim(workspace, gensim_data, fname):
 
     store = Store(workspace)
     import_vectors(store, str(gensim_data / fname), "ft")
-    kv = KeyedVectors.load(store, "ft")
+    kv = KeyedVectors.from_store(store, "ft")
     g = load_facebook_vectors(str(gensim_data / fname))
     assert kv.words == list(g.index_to_key)
     assert (kv.meta["min_n"], kv.meta["max_n"], kv.meta["bucket"]) == (g.min_n, g.max_n, g.bucket)
@@ -48,7 +48,7 @@ def test_trained_fasttext_oov_equals_gensim_model(ws):
     r = ws("train", "fasttext", "ft", "--corpus", "lee", "--epochs", "1", "--bucket", "5000", "--dim", "20",
            "--workers", "1", "--min-count", "3")
     assert r.code == 0, r
-    kv = KeyedVectors.load(store, "ft")
+    kv = KeyedVectors.from_store(store, "ft")
     assert kv.ngrams.shape == (5000, 20)
     # gensim, same data and settings, single worker and same seed: identical training
     from gensim.models import FastText
@@ -67,7 +67,7 @@ def test_oov_command_marks_ngrams(ws, gensim_data):
     assert r.code == 0, r
     obj = r.json[0]
     assert obj["in_vocab"] is False
-    kv = KeyedVectors.load(Store(ws.home), "ft")
+    kv = KeyedVectors.from_store(Store(ws.home), "ft")
     text = "\n".join(f"<{w}>" for w in kv.words)
     for g in obj["ngrams"]:
         assert g["seen"] == (g["ngram"] in text)

@@ -21,7 +21,7 @@ def test_export_is_read_back_by_gensim(ws, with_w2v, tmp_path, fmt, fname, kwarg
     out = tmp_path / fname
     r = ws("models", "export", "w2v", str(out), "--file-format", fmt)
     assert r.code == 0, r
-    kv = KeyedVectors.load(Store(ws.home), "w2v")
+    kv = KeyedVectors.from_store(Store(ws.home), "w2v")
     g = GKV.load_word2vec_format(str(out), **kwargs)
     assert list(g.index_to_key) == kv.words
     assert np.allclose(g.vectors, kv.vectors, atol=1e-6)
@@ -33,8 +33,8 @@ def test_import_roundtrip_autodetect(ws, with_w2v, tmp_path, fmt, fname):
     assert ws("models", "export", "w2v", str(out), "--file-format", fmt).code == 0
     r = ws("models", "import", str(out), "back")  # format detected from the file
     assert r.code == 0, r
-    a = KeyedVectors.load(Store(ws.home), "w2v")
-    b = KeyedVectors.load(Store(ws.home), "back")
+    a = KeyedVectors.from_store(Store(ws.home), "w2v")
+    b = KeyedVectors.from_store(Store(ws.home), "back")
     assert a.words == b.words and np.allclose(a.vectors, b.vectors, atol=1e-6)
     # neighbours survive the trip
     assert ws("similar", "police", "-m", "back").rows == ws("similar", "police", "-m", "w2v").rows
@@ -46,7 +46,7 @@ def test_import_glove_sample_from_gensim(ws, gensim_data):
     from gensim.models import KeyedVectors as GKV
 
     g = GKV.load_word2vec_format(str(gensim_data / "test_glove.txt"), no_header=True)
-    kv = KeyedVectors.load(Store(ws.home), "glove")
+    kv = KeyedVectors.from_store(Store(ws.home), "glove")
     assert kv.words == list(g.index_to_key)
     w = kv.words[3]
     assert [x for x, _ in kv.most_similar([w], topn=5)] == [x for x, _ in g.most_similar(w, topn=5)]
@@ -56,7 +56,7 @@ def test_import_limit(ws, with_w2v, tmp_path):
     out = tmp_path / "x.bin"
     ws("models", "export", "w2v", str(out))
     assert ws("models", "import", str(out), "small", "--limit", "100").code == 0
-    assert len(KeyedVectors.load(Store(ws.home), "small")) == 100
+    assert len(KeyedVectors.from_store(Store(ws.home), "small")) == 100
 
 
 def test_import_errors(ws, tmp_path, gensim_data, with_w2v):

@@ -11,7 +11,7 @@ from wordshell.vectors import KeyedVectors
 
 @pytest.fixture
 def kv(with_w2v, workspace):
-    return KeyedVectors.load(Store(workspace), "w2v")
+    return KeyedVectors.from_store(Store(workspace), "w2v")
 
 
 @pytest.fixture

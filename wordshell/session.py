@@ -162,7 +162,7 @@ class Session:
         from wordshell.vectors import KeyedVectors
 
         name = self.model_name(name, ("vectors",))
-        return self.cached("vectors", name, lambda: KeyedVectors.load(self.store, name))
+        return self.cached("vectors", name, lambda: KeyedVectors.from_store(self.store, name))
 
     # -- jobs -------------------------------------------------------------------
     @property

@@ -44,7 +44,7 @@ class KeyedVectors:
 
     # -- loading ----------------------------------------------------------------
     @classmethod
-    def load(cls, store: Store, name: str) -> "KeyedVectors":
+    def from_store(cls, store: Store, name: str) -> "KeyedVectors":
         meta = store.model_meta(name)
         if meta.get("family") != "vectors":
             raise UsageError(f"model '{name}' is a {meta.get('kind')} model, not word vectors")
