@@ -55,7 +55,7 @@ TOUR: list[tuple[str, list[tuple[str, str]]]] = [
          "--out map.png writes an image)."),
     ]),
     ("classifier", [
-        ("train classifier demo-clf --data polarity --valid-split 0",
+        ("train classifier demo-clf --data polarity --valid-split 0 --force",
          "A fastText-style bag of words and bigrams on the 200 labelled movie-review lines bundled with gensim."),
         ("classify --model demo-clf 'a charming and beautiful film' 'dull, silly and tedious'",
          "Label and probability per line; 'cat reviews.txt | wordshell classify --model demo-clf' streams a file."),
