@@ -76,7 +76,8 @@ def list_models(session):
             label = "(training)" if state in ("starting", "running") else f"(job {state})"
             rows.append((name, label, "", "see 'jobs'", human_bytes(_size(d)), False))
             continue
-        corpus = (meta.get("corpus") or {}).get("name") or (meta.get("imported") or {}).get("format", "")
+        corpus = ((meta.get("corpus") or {}).get("name") or (meta.get("imported") or {}).get("format")
+                  or os.path.basename((meta.get("data") or {}).get("source") or ""))
         rows.append((name, meta.get("kind", "?"), corpus, _summary(meta), human_bytes(_size(d)), name == active))
     if not rows:
         return message(f"no models in {session.store.checkpoints_dir} yet; try 'demo' or 'train word2vec'")
