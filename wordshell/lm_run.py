@@ -17,7 +17,8 @@ DEFAULTS = {  # optimizer -> defaults that work at a fixed budget on PTB-sized d
 }
 # options a resumed run takes from the checkpoint unless given again
 TRAIN_KEYS_SAVED = ("optimizer", "lr", "weight_decay", "clip", "epochs", "max_steps", "time_budget",
-                    "eval_every", "ckpt_every", "schedule", "anneal", "warmup", "patience", "seed", "threads")
+                    "eval_every", "ckpt_every", "schedule", "anneal", "warmup", "patience", "seed", "threads",
+                    "cpu_bf16")
 # options a resumed run takes from the checkpoint (its model and vocabulary cannot change)
 ARCH_KEYS = ("arch", "level", "min_count", "max_vocab", "layers", "hidden", "emb", "dropout", "tied", "context",
              "adaptive")
@@ -103,7 +104,7 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
                      # a time budget has a known end: decay the LR towards it instead of waiting for plateaus
                      schedule=kw["schedule"] or ("cosine" if kw["time_budget"] else dflt["schedule"]),
                      anneal=kw["anneal"], warmup=kw["warmup"], patience=kw["patience"], device=kw["device"],
-                     seed=kw["seed"], threads=threads)
+                     seed=kw["seed"], threads=threads, cpu_bf16=kw["cpu_bf16"])
     tc.check()
     meta = {
         "name": name, "kind": kind, "family": "lm", "config": config, "level": level,

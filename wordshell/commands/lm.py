@@ -78,6 +78,9 @@ def parse_duration(text: str | None) -> float:
 @click.option("--ckpt-every", type=click.IntRange(0), default=200, show_default=True, help="Checkpoint every N steps.")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--bf16", "cpu_bf16", is_flag=True,
+              help="CPU: train with bfloat16 autocast (evaluation stays float32); ~1.7x faster LSTMs on CPUs "
+                   "with avx512_bf16/AMX, slower elsewhere. CUDA always trains in bf16.")
 @click.option("--threads", type=click.IntRange(0), default=0, help="CPU threads (0 = auto: 1 for small models, else timed 1 vs all, re-checked as load changes).")
 @click.option("--nproc", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Train in N processes with DistributedDataParallel (gloo on CPU, nccl on GPU).")
