@@ -153,6 +153,13 @@ def test_bad_classify_use(toy):
     (toy.home / "bad.txt").write_bytes(b"ok\n\xff\xfe broken\n")
     assert "--encoding" in error_line(toy("classify", "--model", "toy", "--file", str(toy.home / "bad.txt")))
     assert "not both" in error_line(toy("classify", "--model", "toy", "--file", "x", "text"))
+    # no lines at all is an error; one blank line is one (blank) output line
+    empty = toy("classify", "--model", "toy", input="")
+    assert empty.code != 0 and "no input" in error_line(empty)
+    (toy.home / "empty.txt").write_text("")
+    assert "no input" in error_line(toy("classify", "--model", "toy", "--file", str(toy.home / "empty.txt")))
+    blank = toy("classify", "--model", "toy", input="\n")
+    assert blank.code == 0 and blank.out == "\t\t\n"
 
 
 def test_vectors_initialise_embeddings_frozen(ws, with_w2v, tmp_path):

@@ -12,7 +12,7 @@ from itertools import islice
 import click
 
 from wordshell.cmd import background_option, command, model_option, pass_session, run_in_background
-from wordshell.errors import UsageError
+from wordshell.errors import BadInput, UsageError
 from wordshell.result import Result
 
 DATA_FORMATS = ("auto", "fasttext", "tsv", "csv", "label-text", "dir", "files")
@@ -191,10 +191,14 @@ def _rows(pred, lines, k, probs, size):
     labels = pred.labels
     n_cols = 2 * k + (len(labels) if probs else 0)
     blank = (None,) * n_cols
+    first = True
     while True:
         batch = list(islice(lines, size))
         if not batch:
+            if first:  # zero lines in: a mistake (an empty file, a pipe that produced nothing), not a result
+                raise BadInput("no input: there were no lines to classify")
             return
+        first = False
         keep = [i for i, t in enumerate(batch) if t.strip()]
         P = pred.proba([batch[i] for i in keep]) if keep else np.zeros((0, len(labels)), np.float32)
         top = np.argsort(-P, axis=1, kind="stable")[:, :k]
