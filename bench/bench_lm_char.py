@@ -10,35 +10,27 @@ LSTM + AdamW" (batch 32, bptt 128, lr 2e-3 constant), evaluated on the same spli
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import shlex
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from common import train_lm_cli  # noqa: E402
 RECIPE = ("--arch lstm --layers 2 --hidden 384 --emb 64 --dropout 0.15 --batch 64 --bptt 128 "
           "--optimizer adamw --lr 0.004 --weight-decay 0.01 --clip 1 --schedule cosine --eval-every 300")
 
 
 def run_ours(path: str, minutes: float, args: str) -> dict:
     home = Path(tempfile.mkdtemp(prefix="bench-char-"))
-    env = {**os.environ, "WORDSHELL_HOME": str(home), "PYTHONPATH": str(HERE.parent)}
-    cmd = [sys.executable, "-m", "wordshell", "train", "lm", "shakes", "--corpus", path, "--level", "char",
-           "--valid-split", "0.1", "--time", f"{minutes * 60:g}", *shlex.split(args)]
-    t0 = time.time()
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if p.returncode:
-        raise SystemExit(f"wordshell failed: {p.stderr[-2000:]}")
-    for line in p.stderr.splitlines():
-        if line.startswith("epoch "):
-            print("wordshell: " + line, flush=True)
-    m = json.loads((home / "checkpoints" / "shakes" / "model.json").read_text())["metrics"]
-    return {"valid_loss": m["valid_loss"], "tokens_per_sec": m["tokens_per_sec"], "wall": time.time() - t0}
+    meta, wall = train_lm_cli(home, "shakes", ["--corpus", path, "--level", "char", "--valid-split", "0.1",
+                                               "--time", f"{minutes * 60:g}", *shlex.split(args)])
+    m = meta["metrics"]
+    return {"valid_loss": m["valid_loss"], "tokens_per_sec": m["tokens_per_sec"], "wall": wall}
 
 
 def run_peer(path: str, minutes: float, batch=32, bptt=128, lr=2e-3, seed=1) -> dict:

@@ -16,10 +16,8 @@ and the loop's thread auto-tuning (1 vs 2 threads, re-checked as load changes).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,26 +25,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from common import train_lm_cli  # noqa: E402
 
 RECIPE = ("--arch lstm --layers 2 --hidden 200 --emb 200 --dropout 0.2 --adaptive 2000,5000 --bptt 35 --batch 20 "
           "--optimizer sgd --lr 20 --clip 0.25 --schedule cosine")
 
 
 def run_ours(data: str, minutes: float, args: str, home: Path, name: str = "ptb") -> dict:
-    env = {**os.environ, "WORDSHELL_HOME": str(home), "PYTHONPATH": str(HERE.parent)}
-    cmd = [sys.executable, "-m", "wordshell", "train", "lm", name, "--corpus", f"{data}/ptb.train.txt",
-           "--valid", f"{data}/ptb.valid.txt", "--split", "whitespace", "--min-count", "1", "--force",
-           "--time", f"{minutes * 60:g}", *shlex.split(args)]
-    t0 = time.time()
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if p.returncode:
-        raise SystemExit(f"wordshell failed: {p.stderr[-2000:]}")
-    for line in p.stderr.splitlines():
-        if line.startswith("epoch "):
-            print("wordshell: " + line, flush=True)
-    meta = json.loads((home / "checkpoints" / name / "model.json").read_text())
+    meta, wall = train_lm_cli(home, name, ["--corpus", f"{data}/ptb.train.txt", "--valid", f"{data}/ptb.valid.txt",
+                                           "--split", "whitespace", "--min-count", "1", "--force",
+                                           "--time", f"{minutes * 60:g}", *shlex.split(args)])
     return {"valid_ppl": meta["metrics"]["valid_ppl"], "tokens_per_sec": meta["metrics"]["tokens_per_sec"],
-            "wall": time.time() - t0, "history": meta["history"]}
+            "wall": wall, "history": meta["history"]}
 
 
 def main() -> None:

@@ -33,6 +33,21 @@ def wordshell(home: Path, *args: str, check: bool = True, **kw) -> subprocess.Co
                           text=True, check=check, **kw)
 
 
+def train_lm_cli(home: Path, name: str, args: list[str]) -> tuple[dict, float]:
+    """Run `wordshell train lm NAME ARGS` in workspace `home`, echo its epoch lines, and return the
+    trained model's model.json and the wall time (start-up included)."""
+    import json
+
+    t0 = time.time()
+    p = wordshell(home, "train", "lm", name, *args, check=False)
+    if p.returncode:
+        raise SystemExit(f"wordshell failed: {p.stderr[-2000:]}")
+    for line in p.stderr.splitlines():
+        if line.startswith("epoch "):
+            print("wordshell: " + line, flush=True)
+    return json.loads((home / "checkpoints" / name / "model.json").read_text()), time.time() - t0
+
+
 def timed(cmd: list[str], env: dict | None = None) -> tuple[float, str]:
     t = time.perf_counter()
     p = subprocess.run(cmd, env=env, capture_output=True, text=True)
