@@ -102,22 +102,36 @@ def _written(session, path: str, size: tuple[int, int], notes: list[str], rows_r
     return Result(message=path, notes=notes, data={"path": path, "width": size[0], "height": size[1]})
 
 
-def _show_map(session, wm, out, size, width, height, draw) -> Result:
-    _size(size, width, height, (1000, 750))            # a bad --size is an error wherever the output goes
-    rows = Result(["word", "x", "y", "group"], wm.rows(), title=wm.title, notes=wm.notes, styles={0: "bold"})
+def _show(session, rows: Result, notes: list[str], out, size, width, height, draw, default: tuple[int, int],
+          save, draw_text) -> Result:
+    """One plot, three ways: an image file with --out, a text drawing on a terminal, else the numbers.
+    save(path, w, h) writes the image; draw_text(w, h, colour) returns the drawing."""
+    px = _size(size, width, height, default)           # a bad --size is an error wherever the output goes
     if out:
-        from wordshell.plots.image import image_format, save_map
+        from wordshell.plots.image import image_format
 
         image_format(out)
-        px = _size(size, width, height, (1000, 750))
-        save_map(wm, out, *px)
-        return _written(session, out, px, wm.notes, rows)
+        save(out, *px)
+        return _written(session, out, px, notes, rows)
     if _want_drawing(session, draw):
+        w, h = _terminal_size(size, width, height)
+        return Result(text=[draw_text(w, h, _colour(session))], notes=notes)
+    return rows
+
+
+def _show_map(session, wm, out, size, width, height, draw) -> Result:
+    def save(path, w, h):
+        from wordshell.plots.image import save_map
+
+        save_map(wm, path, w, h)
+
+    def draw_text(w, h, colour):
         from wordshell.plots.terminal import draw_map
 
-        return Result(text=[draw_map(wm, *_terminal_size(size, width, height), colour=_colour(session))],
-                      notes=wm.notes)
-    return rows
+        return draw_map(wm, w, h, colour=colour)
+
+    rows = Result(["word", "x", "y", "group"], wm.rows(), title=wm.title, notes=wm.notes, styles={0: "bold"})
+    return _show(session, rows, wm.notes, out, size, width, height, draw, (1000, 750), save, draw_text)
 
 
 # -- plot words -----------------------------------------------------------------------
@@ -222,19 +236,17 @@ def training(session, models, metric, xaxis, logy, out, size, width, height, dra
     rows = [(cv.model, cv.name, x, y) for cv in chart.curves for x, y in zip(cv.xs, cv.ys)]
     result = Result(["model", "curve", chart.xlabel, chart.ylabel], rows, title=chart.title,
                     keys=["model", "curve", "x", "y"], notes=chart.notes, styles={0: "bold"})
-    if out:
-        from wordshell.plots.image import image_format, save_chart
+    def save(path, w, h):
+        from wordshell.plots.image import save_chart
 
-        image_format(out)
-        px = _size(size, width, height, (1000, 600))
-        save_chart(chart, out, *px)
-        return _written(session, out, px, chart.notes, result)
-    if _want_drawing(session, draw):
+        save_chart(chart, path, w, h)
+
+    def draw_text(w, h, colour):
         from wordshell.plots.terminal import draw_chart
 
-        w, h = _terminal_size(size, width, height)
-        return Result(text=[draw_chart(chart, w, min(h, 30), colour=_colour(session))], notes=chart.notes)
-    return result
+        return draw_chart(chart, w, min(h, 30), colour=colour)
+
+    return _show(session, result, chart.notes, out, size, width, height, draw, (1000, 600), save, draw_text)
 
 
 for _cmd in (words, analogy, training):
