@@ -236,6 +236,7 @@ def training(session, models, metric, xaxis, logy, out, size, width, height, dra
     rows = [(cv.model, cv.name, x, y) for cv in chart.curves for x, y in zip(cv.xs, cv.ys)]
     result = Result(["model", "curve", chart.xlabel, chart.ylabel], rows, title=chart.title,
                     keys=["model", "curve", "x", "y"], notes=chart.notes, styles={0: "bold"})
+
     def save(path, w, h):
         from wordshell.plots.image import save_chart
 
