@@ -44,8 +44,8 @@ class Term:
     """A pty child whose 'terminal' answers cursor position requests."""
 
     def __init__(self, argv: list[str], env: dict):
-        self.child = pexpect.spawn(argv[0], argv[1:], env=env, encoding="utf-8", dimensions=(40, 150),
-                                   timeout=60)
+        self.child = pexpect.spawn(argv[0], argv[1:], env=env, encoding="utf-8", codec_errors="replace",
+                                   dimensions=(40, 150), timeout=60)
         self.child.delaybeforesend = None  # pexpect sleeps 50 ms before each send by default
         if os.environ.get("BENCH_LOG"):
             self.child.logfile_read = open(os.environ["BENCH_LOG"], "a")

@@ -174,8 +174,9 @@ def test_shell_end_to_end_background_job(workspace, with_w2v):
     checkpoint; then leave with a word2vec job running and cancel it at the question."""
     tiny = workspace / "checkpoints" / "tiny"
     env = dict(os.environ, TERM="xterm", COLUMNS="160")
-    sh = pexpect.spawn(sys.executable, ["-m", "wordshell"], env=env, encoding="utf-8", dimensions=(50, 160),
-                       timeout=40)
+    # codec_errors: the tty echoes "^C" wherever Ctrl-C lands, even inside a multi-byte character being written
+    sh = pexpect.spawn(sys.executable, ["-m", "wordshell"], env=env, encoding="utf-8", codec_errors="replace",
+                       dimensions=(50, 160), timeout=40)
     sh.logfile_read = open(os.environ.get("WS_E2E_LOG", os.devnull), "w")
     sh = Pty(sh)
     try:
