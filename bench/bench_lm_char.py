@@ -21,8 +21,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from common import train_lm_cli  # noqa: E402
-RECIPE = ("--arch lstm --layers 2 --hidden 384 --emb 64 --dropout 0.15 --batch 64 --bptt 128 "
-          "--optimizer adamw --lr 0.004 --weight-decay 0.01 --clip 1 --schedule cosine --eval-every 300")
+RECIPE = ("--arch lstm --layers 2 --hidden 384 --emb 64 --dropout 0.2 --batch 16 --bptt 128 "
+          "--optimizer adamw --lr 0.002 --weight-decay 0.01 --clip 1 --schedule cosine --eval-every 1200 --bf16")
 
 
 def run_ours(path: str, minutes: float, args: str) -> dict:
