@@ -188,6 +188,46 @@ def test_vectors_initialise_embeddings_frozen(ws, with_w2v, tmp_path):
     assert "zzqx" in words and meta["vectors"]["missing"] >= 1
 
 
+def test_vectors_vocab_keeps_pretrained_words_the_data_lacks(ws, with_w2v, tmp_path):
+    """--vectors adds the vectors' words to the vocabulary (rows = their vectors), so a word the labelled
+    data never had is not 'unknown' at classify time; --data-vocab keeps the data's words only."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    from wordshell.store import Store
+    from wordshell.vectors import KeyedVectors
+
+    kv = KeyedVectors.from_store(Store(ws.home), "w2v")
+    data = tmp_path / "d.txt"
+    data.write_text("__label__a the government said\n__label__b police and fire\n")
+    assert "minister" in kv.index and "minister" not in data.read_text()
+    common = ("--data", str(data), "--arch", "rnn", "--vectors", "w2v", "--freeze", "--valid-split", "0",
+              "--epochs", "1", "--format", "json")
+    r = ws("train", "classifier", "big", *common)
+    assert r.code == 0, r
+    d = ws.home / "checkpoints" / "big"
+    words = (d / "vocab.txt").read_text().split("\n")[:-1]
+    # the data's words first (their ids do not move), then every other vector word, each exactly once
+    data_words = ["and", "fire", "government", "police", "said", "the"]  # all seen once: alphabetical
+    assert words[:6] == data_words
+    assert words[6:] == [w for w in kv.words if w not in data_words]
+    E = load_file(str(d / "weights.safetensors"))["embed.weight"]
+    i = words.index("minister")
+    np.testing.assert_array_equal(E[i + 2], kv.vectors[kv.index["minister"]])
+    meta = json.loads((d / "model.json").read_text())
+    assert meta["vectors"]["added_words"] == len(words) - 6
+    r = ws("train", "classifier", "small", *common, "--data-vocab")
+    assert r.code == 0, r
+    small = (ws.home / "checkpoints" / "small" / "vocab.txt").read_text().split()
+    assert sorted(small) == sorted(["the", "government", "said", "police", "and", "fire"])
+    # at classify time the unseen-in-data word changes the prediction input only in the big model
+    from wordshell.clf_predict import load_predictor
+
+    big_p, small_p = load_predictor(Store(ws.home), "big"), load_predictor(Store(ws.home), "small")
+    assert not np.allclose(big_p.proba(["minister"]), big_p.proba(["zzzqqq"]))
+    np.testing.assert_allclose(small_p.proba(["minister"]), small_p.proba(["zzzqqq"]))
+
+
 def test_fasttext_vectors_fill_unseen_words(ws, tmp_path):
     import numpy as np
     from safetensors.numpy import load_file

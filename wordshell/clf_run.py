@@ -99,6 +99,9 @@ def train(session, name: str, data: Labelled, valid: Labelled | None, kw: dict) 
     if not encoder.words:
         raise BadInput(f"no words in {data.source} (with --min-count {kw['min_count']})")
     kv = session.vectors(kw["vectors"]) if kw.get("vectors") else None
+    data_vocab = len(encoder.words)
+    if kv is not None and kw.get("vectors_vocab", True):
+        encoder = encoder.extended(kv.words)
     dim = kw.get("dim") or (kv.dim if kv is not None else opt["dim"])
 
     import torch
@@ -148,12 +151,13 @@ def train(session, name: str, data: Labelled, valid: Labelled | None, kw: dict) 
                  "classes": data.counts()}
     extra = {"params": params, "max_len": kw["max_len"], "dropout": kw["dropout"], "command": session.command_line, "arch": arch}
     if vec_info:
+        vec_info["added_words"] = len(encoder.words) - data_vocab
         extra["vectors"] = vec_info
     meta = model_meta(kind, config, tcfg, encoder, labels, data_info, result, extra)
     save_classifier(store, name, model, encoder, meta)
     session.forget(name)
     best = result.get("best") or {}
-    return {"arch": arch, "labels": labels, "vocab": len(encoder.words), "params": params,
+    return {"arch": arch, "labels": labels, "vocab": len(encoder.words), "data_vocab": data_vocab, "params": params,
             "epochs": result.get("epoch"), "best_acc": best.get("valid_acc"), "on_train": valid is None, "seconds": result.get("elapsed", 0.0),
             "speed": result.get("examples_per_sec"),
             "data_desc": f"{len(data):,} train / {len(valid) if valid is not None else 0:,} valid ({data.format})"}

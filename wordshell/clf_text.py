@@ -62,6 +62,19 @@ class TextEncoder:
         words = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
         return cls(words[:max_size] if max_size else words, tokenizer)
 
+    def extended(self, words: Iterable[str]) -> "TextEncoder":
+        """This vocabulary, then the `words` it lacks (in their order; lower-cased if the tokenizer
+        lower-cases). Training words keep their ids."""
+        low = self.tokenizer.lowercase
+        seen = set(self.index)
+        extra = []
+        for w in words:
+            w = w.lower() if low else w
+            if w not in seen:
+                seen.add(w)
+                extra.append(w)
+        return TextEncoder(self.words + extra, self.tokenizer) if extra else self
+
     def ids(self, text: str) -> list[int]:
         get = self.index.get
         return [get(w, UNK) for w in self.tokenizer(text)]
