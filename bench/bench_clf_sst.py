@@ -39,13 +39,18 @@ def ws(home: str, *args: str) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--train", default=str(SHARED / "sst" / "stsa.binary.train"))
-    ap.add_argument("--dev", default=str(SHARED / "sst" / "stsa.binary.dev"))
+    ap.add_argument("--dev", default=None,
+                    help="default: stsa.binary.dev, or GLUE's dev.tsv when --train is a GLUE file (the same 872 "
+                         "sentences, written as GLUE writes them: '(' where stsa has '-lrb-', '/' for '\\/')")
     ap.add_argument("--arch", default="bag", help="comma-separated: bag,bilstm,bigru,rnn")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--pretrain", action="store_true", help="RNNs start from word2vec trained on WikiText-2")
     ap.add_argument("--corpus", default=str(SHARED / "wikitext-2" / "wiki.train.tokens"))
     ap.add_argument("--extra", default="", help="extra options for 'train classifier' (RNNs)")
     args = ap.parse_args()
+    if args.dev is None:
+        glue = Path(args.train).parent.name == "glue-sst2"
+        args.dev = str(SHARED / "glue-sst2" / "dev.tsv") if glue else str(SHARED / "sst" / "stsa.binary.dev")
     home = tempfile.mkdtemp(prefix="bench_sst_")
     results: dict[str, list[tuple[float, float, float]]] = {}
 

@@ -47,7 +47,8 @@ def toy_home(tmp_path_factory):
     r = cli(home, "-q", "train", "classifier", "toy", "--data", str(data), "--valid-split", "0", "--epochs", "30")
     assert r.code == 0, r
     r = cli(home, "-q", "train", "classifier", "toyrnn", "--data", str(data), "--arch", "bilstm", "--valid-split",
-            "0", "--epochs", "20", "--hidden", "16", "--dim", "16", "--batch-size", "8", "--lr", "0.01")
+            "0", "--epochs", "20", "--hidden", "16", "--dim", "16", "--batch-size", "8", "--lr", "0.01",
+            "--word-dropout", "0.1")
     assert r.code == 0, r
     return home
 
@@ -69,6 +70,7 @@ def test_separable_toy_set_reaches_100_percent(toy, model):
     assert rep["confusion"] == [[20, 0], [0, 20]] and rep["labels"] == ["neg", "pos"]
     meta = json.loads((toy.home / "checkpoints" / model / "model.json").read_text())
     assert meta["family"] == "classifier" and meta["labels"] == ["neg", "pos"] and meta["history"]
+    assert meta.get("word_dropout") == (0.1 if model == "toyrnn" else None)
 
 
 def test_unseen_sentences(toy):

@@ -95,3 +95,26 @@ def test_batch_tokenising_equals_one_text_at_a_time(spec):
     flat, lengths = enc.flat(texts, max_len=2)
     assert flat.tolist() == [i for e in expect for i in e[:2]]
     assert enc.flat([])[0].shape == (0,)
+
+
+def test_word_dropout_reads_words_as_unknown_and_keeps_lengths():
+    """RNN word dropout: about `drop` of the words become UNK; lengths, padding and labels are untouched.
+    (bag drops to padding, which its EmbeddingBag skips.)"""
+    from wordshell.clf_text import PAD, UNK
+    from wordshell.clf_train import Encoded
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 30, size=200)
+    flat = rng.integers(2, 500, size=int(lengths.sum()))
+    enc = Encoded(flat, lengths, rng.integers(0, 2, size=200))
+    idx = np.arange(200)
+    clean, y0 = enc.batch(idx)
+    ids, y = enc.batch(idx, 0.25, np.random.default_rng(1), drop_to=UNK)
+    clean, ids = clean.numpy(), ids.numpy()
+    assert ids.shape == clean.shape and (y.numpy() == y0.numpy()).all()
+    assert ((ids != PAD).sum(axis=1) == lengths).all()          # the RNN still reads every position
+    changed = ids != clean
+    assert (ids[changed] == UNK).all()
+    assert abs(changed.sum() / lengths.sum() - 0.25) < 0.03
+    bag_ids, _ = enc.batch(idx, 0.25, np.random.default_rng(1))  # same draws, dropped to padding
+    assert ((bag_ids.numpy() == PAD) & (clean != PAD)).sum() == changed.sum()

@@ -76,7 +76,7 @@ class FitProgress:
 
 def train(session, name: str, data: Labelled, valid: Labelled | None, kw: dict) -> dict:
     """Train and save classifier `name`; return a summary for the command's Result."""
-    from wordshell.clf_text import TextEncoder
+    from wordshell.clf_text import UNK, TextEncoder
     from wordshell.clf_train import (ARCHS, CELL, ClassifierTask, encode, init_from_vectors, load_best,
                                      model_meta, save_classifier)
     from wordshell.tokens import Tokenizer
@@ -127,7 +127,8 @@ def train(session, name: str, data: Labelled, valid: Labelled | None, kw: dict) 
     train_enc = encode(data, encoder, labels, cfg_dict, arch, kw["max_len"])
     valid_enc = encode(valid, encoder, labels, cfg_dict, arch, kw["max_len"]) if valid is not None else None
     task = ClassifierTask(model, train_enc, valid_enc, opt["batch_size"], kw["seed"], by_length=arch != "bag",
-                          feature_drop=kw["dropout"] if arch == "bag" else 0.0)
+                          feature_drop=kw["dropout"] if arch == "bag" else kw.get("word_dropout") or 0.0,
+                          drop_to=0 if arch == "bag" else UNK)
     if kw.get("epochs") is None:  # small data: enough epochs for MIN_UPDATES updates
         opt["epochs"] = max(opt["epochs"], min(100, math.ceil(MIN_UPDATES / task.steps_per_epoch(1))))
     # bag: no early stopping by default; its linearly decaying lr makes the last epochs the best
@@ -149,7 +150,10 @@ def train(session, name: str, data: Labelled, valid: Labelled | None, kw: dict) 
     data_info = {"source": data.source, "format": data.format, "train": len(data),
                  "valid": len(valid) if valid is not None else 0, "valid_from": split_note if valid else None,
                  "classes": data.counts()}
-    extra = {"params": params, "max_len": kw["max_len"], "dropout": kw["dropout"], "command": session.command_line, "arch": arch}
+    extra = {"params": params, "max_len": kw["max_len"], "dropout": kw["dropout"],
+             "command": session.command_line, "arch": arch}
+    if arch != "bag":
+        extra["word_dropout"] = kw.get("word_dropout") or 0.0
     if vec_info:
         vec_info["added_words"] = len(encoder.words) - data_vocab
         extra["vectors"] = vec_info

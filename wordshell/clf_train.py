@@ -36,14 +36,15 @@ class Encoded:
     def __len__(self) -> int:
         return len(self.y)
 
-    def batch(self, idx: np.ndarray, drop: float = 0.0, rng=None):
-        """(ids (B, T) int64, labels (B,) int64) as torch tensors; `drop`: that fraction of ids -> padding."""
+    def batch(self, idx: np.ndarray, drop: float = 0.0, rng=None, drop_to: int = 0):
+        """(ids (B, T) int64, labels (B,) int64) as torch tensors; `drop`: that fraction of ids -> `drop_to`
+        (bag: padding, which the bag skips; RNNs: the unknown word, so the length stays)."""
         import torch
 
         pieces = [self.flat[self.starts[i]:self.starts[i + 1]] for i in idx]
         flat = np.concatenate(pieces) if pieces else self.flat[:0]
         if drop:
-            flat = np.where(rng.random(len(flat)) < drop, 0, flat)
+            flat = np.where(rng.random(len(flat)) < drop, drop_to, flat)
         return torch.from_numpy(pad(flat, self.lengths[idx])), torch.from_numpy(self.y[idx])
 
 
@@ -68,14 +69,15 @@ class ClassifierTask:
     unit = "examples"
 
     def __init__(self, model, train: Encoded, valid: Encoded | None, batch_size: int, seed: int,
-                 by_length: bool, feature_drop: float = 0.0):
+                 by_length: bool, feature_drop: float = 0.0, drop_to: int = 0):
         self.model = model
         self.train = train
         self.valid = valid if valid is not None and len(valid) else train  # no valid set: report train accuracy
         self.batch_size = batch_size
         self.seed = seed
         self.by_length = by_length
-        self.feature_drop = feature_drop  # bag: drop words/n-grams at random while training (a regulariser)
+        self.feature_drop = feature_drop  # drop words (bag: and n-grams) at random while training (a regulariser)
+        self.drop_to = drop_to            # bag: 0 (padding, skipped); RNNs: UNK (word dropout)
 
     def steps_per_epoch(self, world: int) -> int:
         n = len(self.train)
@@ -95,7 +97,8 @@ class ClassifierTask:
         cuts = [order[i * B * world:(i + 1) * B * world] for i in range(steps)]
         drop_rng = np.random.default_rng([self.seed, epoch, rank, 1])
         for j in rng.permutation(steps) if self.by_length else range(steps):
-            yield self.train.batch(cuts[j][rank::world] if world > 1 else cuts[j], self.feature_drop, drop_rng)
+            yield self.train.batch(cuts[j][rank::world] if world > 1 else cuts[j], self.feature_drop, drop_rng,
+                                   self.drop_to)
 
     def loss(self, model, batch, state):
         import torch.nn.functional as F

@@ -75,6 +75,9 @@ def _read(session, specs, kw):
 @click.option("--dropout", type=click.FloatRange(0, 0.95), default=0.5, show_default=True,
               help="RNNs: dropout after pooling (and between layers); bag: the fraction of words and "
                    "n-grams dropped at random from each training example.")
+@click.option("--word-dropout", type=click.FloatRange(0, 0.9), default=0.0, show_default=True,
+              help="RNNs: the fraction of words read as 'unknown' in each training example (a regulariser; "
+                   "it also teaches the model what to do with words it never saw).")
 @click.option("--epochs", type=click.IntRange(1), default=None,
               help="[10, more on small data: at least 1,500 updates, at most 100 epochs]")
 @click.option("--batch-size", type=click.IntRange(1), default=None, help="[bag 8, RNNs 32]")
