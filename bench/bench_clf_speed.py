@@ -64,6 +64,9 @@ def main() -> None:
     ap.add_argument("--arch", default="bag,bilstm")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2, help="OMP/MKL threads for every process (2 cores here)")
+    ap.add_argument("--classify-threads", type=int, default=1,
+                    help="'classify --threads' for the RNNs (1 is wordshell's default)")
+    ap.add_argument("--extra", default="", help="extra 'train classifier' options for the RNNs, e.g. '--hidden 150'")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from wordshell.clf_data import read_labelled
@@ -79,11 +82,13 @@ def main() -> None:
     print(f"data: {args.data} ({len(data):,} texts), input: {args.lines:,} lines, big: {args.big:,} lines")
     rows = []
     for arch in args.arch.split(","):
-        extra = ["--epochs", "1"] if arch != "bag" else []
+        extra = ["--epochs", "1", *args.extra.split()] if arch != "bag" else []
         subprocess.run([py, "-m", "wordshell", "-q", "train", "classifier", arch, "--data", args.data,
                         "--arch", arch, *extra], env=e, check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
         cmd = [py, "-m", "wordshell", "classify", "--model", arch]
+        if arch != "bag" and args.classify_threads != 1:
+            cmd += ["--threads", str(args.classify_threads)]
         runs = [run_timed(cmd, str(small), e) for _ in range(args.repeat)]
         assert all(r[2] == args.lines for r in runs), "one output line per input line"
         wall = statistics.median(r[0] for r in runs)
@@ -98,7 +103,10 @@ def main() -> None:
             write_input(data.texts, args.lines // 10, tenth)
             _, rss_tenth, _ = run_timed(cmd, str(tenth), e)
             big_note = f"peak RSS {rss_tenth} MB at {args.lines // 10:,} lines, {rss_small} MB at {args.lines:,}"
-        rows.append((f"wordshell classify ({arch}), whole process", args.lines / wall, wall, big_note))
+        label = arch
+        if arch != "bag":
+            label += f" {args.extra}" * bool(args.extra) + f", --threads {args.classify_threads}"
+        rows.append((f"wordshell classify ({label}), whole process", args.lines / wall, wall, big_note))
 
     # -- peer: fastText, trained on the same data -------------------------------------------
     import fasttext

@@ -150,6 +150,14 @@ def test_bad_training_data(ws, tmp_path):
     assert not (ws.home / "checkpoints" / "m" / "model.json").exists()
 
 
+def test_word_dropout_is_for_rnns(ws, tmp_path):
+    data = tmp_path / "d.txt"
+    data.write_text("__label__a good\n__label__b bad\n")
+    r = ws("train", "classifier", "b", "--data", str(data), "--word-dropout", "0.2")
+    assert r.code != 0 and "--word-dropout is for the RNN" in error_line(r)
+    assert not (ws.home / "checkpoints" / "b").exists()
+
+
 def test_bad_classify_use(toy):
     assert "no model named" in error_line(toy("classify", "--model", "nope", "hi"))
     (toy.home / "bad.txt").write_bytes(b"ok\n\xff\xfe broken\n")

@@ -103,6 +103,9 @@ def train_classifier(session, name, data, background, force, **kw):
     """
     if session.store.has_model(name) and not force:  # before a background job starts, not inside it
         raise UsageError(f"model '{name}' exists", "use --force to replace it, or pick another name")
+    if kw["arch"] == "bag" and kw["word_dropout"]:
+        raise UsageError("--word-dropout is for the RNN classifiers",
+                         "bag already drops words and n-grams while training: set how many with --dropout")
     if background:
         return run_in_background(session, name, "classifier")
     from wordshell.clf_run import train
