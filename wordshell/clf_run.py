@@ -56,7 +56,7 @@ class FitProgress:
 
     def on_step(self, info):
         self.p.update(info["step"], epoch=f"{min(int(info['epoch']) + 1, self.epochs)}/{self.epochs}",
-                      loss=info.get("avg_loss"), valid_acc=self.acc)
+                      loss=info.get("avg_loss"), valid_acc=None if self.acc is None else f"{100 * self.acc:.2f}%")
 
     def on_eval(self, info):
         m = info["metrics"]
