@@ -100,8 +100,11 @@ def train(session, name: str, data: Labelled, valid: Labelled | None, kw: dict) 
         raise BadInput(f"no words in {data.source} (with --min-count {kw['min_count']})")
     kv = session.vectors(kw["vectors"]) if kw.get("vectors") else None
     data_vocab = len(encoder.words)
-    if kv is not None and kw.get("vectors_vocab", True):
+    # RNNs: the vectors' words join the vocabulary. Not bag: like fastText it keeps the data's dictionary,
+    # since an n-gram with a word the data never had would only hash into rows trained for other n-grams
+    if kv is not None and arch != "bag" and kw.get("vectors_vocab", True):
         encoder = encoder.extended(kv.words)
+    word_drop = 0.0 if arch == "bag" else kw.get("word_dropout") or 0.0
     dim = kw.get("dim") or (kv.dim if kv is not None else opt["dim"])
 
     import torch
@@ -127,7 +130,7 @@ def train(session, name: str, data: Labelled, valid: Labelled | None, kw: dict) 
     train_enc = encode(data, encoder, labels, cfg_dict, arch, kw["max_len"])
     valid_enc = encode(valid, encoder, labels, cfg_dict, arch, kw["max_len"]) if valid is not None else None
     task = ClassifierTask(model, train_enc, valid_enc, opt["batch_size"], kw["seed"], by_length=arch != "bag",
-                          feature_drop=kw["dropout"] if arch == "bag" else kw.get("word_dropout") or 0.0,
+                          feature_drop=kw["dropout"] if arch == "bag" else word_drop,
                           drop_to=0 if arch == "bag" else UNK)
     if kw.get("epochs") is None:  # small data: enough epochs for MIN_UPDATES updates
         opt["epochs"] = max(opt["epochs"], min(100, math.ceil(MIN_UPDATES / task.steps_per_epoch(1))))
@@ -153,7 +156,7 @@ def train(session, name: str, data: Labelled, valid: Labelled | None, kw: dict) 
     extra = {"params": params, "max_len": kw["max_len"], "dropout": kw["dropout"],
              "command": session.command_line, "arch": arch}
     if arch != "bag":
-        extra["word_dropout"] = kw.get("word_dropout") or 0.0
+        extra["word_dropout"] = word_drop
     if vec_info:
         vec_info["added_words"] = len(encoder.words) - data_vocab
         extra["vectors"] = vec_info

@@ -55,8 +55,8 @@ def _read(session, specs, kw):
 @click.option("--vectors", default=None, metavar="MODEL", help="Start the embeddings from a word2vec/fasttext model.")
 @click.option("--freeze/--fine-tune", default=False, show_default=True, help="Keep --vectors fixed.")
 @click.option("--vectors-vocab/--data-vocab", default=True, show_default=True,
-              help="With --vectors: the vectors' words join the vocabulary too, so words the labelled data "
-                   "never had keep their pretrained vector at classify time instead of reading as unknown.")
+              help="RNNs with --vectors: the vectors' words join the vocabulary too, so words the labelled "
+                   "data never had keep their pretrained vector at classify time instead of reading as unknown.")
 @click.option("--lowercase/--cased", default=True, show_default=True)
 @click.option("--punct/--no-punct", default=True, show_default=True, help="Punctuation marks are tokens ('!').")
 @click.option("--split", type=click.Choice(["words", "whitespace"]), default="words", show_default=True)
@@ -115,9 +115,11 @@ def train_classifier(session, name, data, background, force, **kw):
     train_data = _read(session, data, kw)
     valid_data = _read(session, [valid_file], dict(opts)) if valid_file else None
     info = train(session, name, train_data, valid_data, kw)
+    vocab = info["vocab"]
+    if vocab != info["data_vocab"]:
+        vocab = f"{vocab:,} ({info['data_vocab']:,} from the data, the rest from --vectors)"
     rows = [("model", name), ("arch", info["arch"]), ("data", info["data_desc"]),
-            ("classes", ", ".join(info["labels"])), ("vocabulary", info["vocab"] if info["vocab"] == info["data_vocab"] else
-             f"{info['vocab']:,} ({info['data_vocab']:,} from the data, the rest from --vectors)"), ("parameters", info["params"]),
+            ("classes", ", ".join(info["labels"])), ("vocabulary", vocab), ("parameters", info["params"]),
             ("epochs", info["epochs"]),
             ("best train accuracy (no validation data)" if info["on_train"] else "best valid accuracy", info["best_acc"]),
             ("time", f"{info['seconds']:.1f} s"), ("examples/s", round(info["speed"] or 0))]
