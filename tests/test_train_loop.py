@@ -198,13 +198,15 @@ def test_cuda_bf16_autocast_trains(tmp_path):
 
 def test_cpu_bf16_trains_and_evaluates_in_float32(tmp_path):
     """--bf16 on CPU: the steps run under bf16 autocast, the weights stay float32, and the reported
-    validation loss is a float32 evaluation (it equals a fresh evaluation of the saved best weights)."""
+    validation loss is a float32 evaluation (it equals a fresh evaluation of the saved best weights).
+    On a CPU without native bfloat16 the run falls back to float32 (oneDNN has no bf16 LSTM there)."""
     from wordshell import checkpoint as ck
 
     task = lm_task()
     cfg = train.TrainConfig(threads=1, optimizer="adam", lr=0.01, epochs=6, schedule="none", ckpt_every=0,
                             cpu_bf16=True)
     res = train.fit(task, cfg, tmp_path / "bf")
+    assert res["cpu_bf16"] == train.cpu_bf16_supported()
     assert all(p.dtype == torch.float32 for p in task.model.parameters())
     assert res["best"]["valid_ppl"] < 3.0, res["history"]
     fresh = lm_task()
@@ -212,10 +214,21 @@ def test_cpu_bf16_trains_and_evaluates_in_float32(tmp_path):
     fresh.model.load_state_dict(tensors)
     again = fresh.evaluate(fresh.model)
     assert again["valid_loss"] == pytest.approx(res["best"]["valid_loss"], rel=1e-6)
-    # and bf16 really was on: the same run in float32 takes different steps
     plain = train.fit(lm_task(), train.TrainConfig(threads=1, optimizer="adam", lr=0.01, epochs=6,
                                                    schedule="none", ckpt_every=0), tmp_path / "fp")
-    assert plain["history"][0]["train_loss"] != res["history"][0]["train_loss"]
+    if res["cpu_bf16"]:  # bf16 really was on: the same run in float32 takes different steps
+        assert plain["history"][0]["train_loss"] != res["history"][0]["train_loss"]
+    else:  # the fallback is exactly the float32 run
+        assert [r["train_loss"] for r in plain["history"]] == [r["train_loss"] for r in res["history"]]
+
+
+def test_cpu_bf16_falls_back_to_float32_without_cpu_support(tmp_path, monkeypatch):
+    monkeypatch.setattr(train, "cpu_bf16_supported", lambda: False)
+    cfg = dict(threads=1, optimizer="adam", lr=0.01, epochs=2, schedule="none", ckpt_every=0)
+    res = train.fit(lm_task(), train.TrainConfig(cpu_bf16=True, **cfg), tmp_path / "bf")
+    plain = train.fit(lm_task(), train.TrainConfig(**cfg), tmp_path / "fp")
+    assert res["cpu_bf16"] is False
+    assert [r["valid_loss"] for r in res["history"]] == [r["valid_loss"] for r in plain["history"]]
 
 
 def test_time_budget_counts_across_resume(tmp_path):

@@ -106,6 +106,12 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
                      anneal=kw["anneal"], warmup=kw["warmup"], patience=kw["patience"], device=kw["device"],
                      seed=kw["seed"], threads=threads, cpu_bf16=kw["cpu_bf16"])
     tc.check()
+    if tc.cpu_bf16 and not kw["device"].startswith("cuda"):
+        from wordshell.train import cpu_bf16_supported
+
+        if not cpu_bf16_supported():
+            session.note("note: this CPU has no native bfloat16 (avx512_bf16 or AMX): --bf16 is off, "
+                         "training runs in float32")
     meta = {
         "name": name, "kind": kind, "family": "lm", "config": config, "level": level,
         "tokenizer": tokenizer.spec(), "vocab_size": len(data.vocab), "min_count": min_count,

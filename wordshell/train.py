@@ -140,6 +140,18 @@ def resolve_device(spec: str, local_rank: int = 0) -> str:
     return spec
 
 
+def cpu_bf16_supported() -> bool:
+    """Whether this CPU runs bfloat16 natively (avx512_bf16 / AMX). Without it oneDNN cannot build a bf16
+    LSTM at all ("could not create a primitive descriptor"), and emulated bf16 would be slower than float32,
+    so `cpu_bf16` falls back to float32 there (the LM command says so)."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def make_optimizer(model, cfg: TrainConfig):
     import torch
 
@@ -250,7 +262,8 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
         total_steps = min(total_steps or config.max_steps, config.max_steps)
     amp = (torch.autocast("cuda", dtype=torch.bfloat16) if kind == "cuda" and config.amp else nullcontext())
     # CPU bf16 speeds up the training steps only; evaluation stays float32 (the reported metric is exact)
-    train_amp = (torch.autocast("cpu", dtype=torch.bfloat16) if kind == "cpu" and config.cpu_bf16 else amp)
+    cpu_bf16 = kind == "cpu" and config.cpu_bf16 and cpu_bf16_supported()  # else float32 (see the function)
+    train_amp = torch.autocast("cpu", dtype=torch.bfloat16) if cpu_bf16 else amp
     params = [p for p in model.parameters() if p.requires_grad]
     t_session = time.monotonic()
     elapsed0, items0, eval_secs = run.elapsed, run.items, 0.0
@@ -415,7 +428,7 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
         save_last()
     result = {"step": run.step, "epoch": run.epoch, "stopped": run.stopped, "best": run.best_metrics,
               "last": run.last_metrics, "history": run.history, "elapsed": elapsed(), "device": device,
-              "world": dist.world, f"{unit}_per_sec": speed(), "items": run.items,
+              "world": dist.world, f"{unit}_per_sec": speed(), "items": run.items, "cpu_bf16": cpu_bf16,
               "best_path": str(ckpt_dir / "best.safetensors")}
     fire("on_end", info(result=result))
     return result
