@@ -7,10 +7,12 @@
 #   diff a.txt b.txt
 #
 # The wordshell that runs is whatever `python -m wordshell` imports (set PYTHONPATH to pick a tree).
+# The demo's steps run one by one, word2vec/fasttext with --workers 1 and a fixed PYTHONHASHSEED, so
+# that gensim's threads do not make two runs of the same code differ.
 set -u
 home=${1:?usage: tour_outputs.sh WORKSPACE}
 rm -rf "$home"; mkdir -p "$home"
-export WORDSHELL_HOME=$home COLUMNS=120
+export WORDSHELL_HOME=$home COLUMNS=120 PYTHONHASHSEED=0
 ws() { python -m wordshell "$@"; }
 mask() {
   sed -E -e 's/[0-9][0-9,.]*(k|M|G)? (words|tokens|tok|chars|examples|lines|steps|B)\/s/<speed>/g' \
@@ -19,7 +21,12 @@ mask() {
          -e 's/20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]+/<date>/g' -e 's/pid [0-9]+/pid <pid>/g'
 }
 run() { echo "### $*"; "$@" 2>&1 | mask; echo "### exit ${PIPESTATUS[0]}"; }
-run ws demo
+python -m wordshell demo --list | sed 's/^wordshell //' > "$home/tour.txt"
+while IFS= read -r line; do
+  case "$line" in "train word2vec"*|"train fasttext"*) line="$line --workers 1";; esac
+  eval "set -- $line"
+  run ws "$@" < /dev/null
+done < "$home/tour.txt"
 run ws corpus list --available
 run ws corpus info lee --top 5
 run ws similar music --model demo-w2v --top 5

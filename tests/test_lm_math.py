@@ -97,7 +97,7 @@ def test_greedy_picks_the_argmax(tiny, ws):
 
 def test_windows_equal_token_by_token():
     from wordshell.lm_data import batchify, nll
-    from wordshell.models import build
+    from wordshell.kinds import build
 
     torch.manual_seed(0)
     ids = torch.randint(0, 30, (200,))
@@ -122,7 +122,7 @@ def test_vocab_round_trip_escapes_whitespace(tmp_path):
 
 
 def test_adaptive_softmax_log_probs_match_its_loss():
-    from wordshell.models import build
+    from wordshell.kinds import build
 
     torch.manual_seed(1)
     m = build("lstm-lm", {"vocab_size": 60, "emb": 8, "hidden": 8, "layers": 1, "dropout": 0.0,

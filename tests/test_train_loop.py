@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 
 from wordshell import train  # noqa: E402
 from wordshell.lm_data import LMTask  # noqa: E402
-from wordshell.models import build  # noqa: E402
+from wordshell.kinds import build  # noqa: E402
 
 TEXT = "the cat sat on the mat . the dog sat on the log . " * 40
 

@@ -19,9 +19,8 @@ import numpy as np
 
 from wordshell.clf_text import TextEncoder, bag_features
 from wordshell.errors import CorruptFile, UsageError
+from wordshell.kinds import family_of
 from wordshell.tokens import Tokenizer
-
-KINDS = ("bag-clf", "bilstm-clf", "bigru-clf", "rnn-clf")
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -89,7 +88,7 @@ class TorchPredictor(Predictor):
         import torch
 
         from wordshell.checkpoint import load_weights
-        from wordshell.models import build
+        from wordshell.kinds import build
 
         self.torch = torch
         self.model = build(meta["kind"], meta["config"])
@@ -125,7 +124,7 @@ def load_predictor(store, name: str, threads: int = 1) -> Predictor:
     """The predictor of stored classifier `name` (numpy for bag, torch for the RNNs)."""
     meta = dict(store.model_meta(name))
     meta["name"] = name
-    if meta.get("family") != "classifier" or meta.get("kind") not in KINDS:
+    if meta.get("family") != "classifier" or family_of(meta.get("kind")) != "classifier":
         raise UsageError(f"model '{name}' is a {meta.get('kind')} model, not a classifier",
                          "train one with 'train classifier NAME --data FILE'")
     d = store.model_dir(name)

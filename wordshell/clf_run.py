@@ -77,8 +77,8 @@ class FitProgress:
 def train(session, name: str, data: Labelled, valid: Labelled | None, kw: dict) -> dict:
     """Train and save classifier `name`; return a summary for the command's Result."""
     from wordshell.clf_text import UNK, TextEncoder
-    from wordshell.clf_train import (ARCHS, CELL, ClassifierTask, encode, init_from_vectors, load_best,
-                                     model_meta, save_classifier)
+    from wordshell.clf_train import (ClassifierTask, encode, init_from_vectors, load_best, model_meta,
+                                     save_classifier)
     from wordshell.tokens import Tokenizer
 
     arch = kw["arch"]
@@ -109,22 +109,22 @@ def train(session, name: str, data: Labelled, valid: Labelled | None, kw: dict) 
 
     import torch
 
-    from wordshell.models import build, model_class
+    from wordshell import kinds
     from wordshell.train import TrainConfig, fit
 
-    kind = ARCHS[arch]
-    cfg_cls = model_class(kind).Config
+    kind = kinds.kind_of("classifier", arch)
+    cfg_cls = kinds.model_class(kind).Config
     if arch == "bag":
         buckets = kw["buckets"] or auto_buckets(data, encoder, kw["ngrams"], kw["max_len"])
         config = cfg_cls(vocab_rows=encoder.size, num_classes=len(labels), dim=dim, buckets=buckets,
                          ngrams=kw["ngrams"], sparse=opt["optimizer"] == "sgd")  # Adam needs dense grads
     else:
         bidi = kw["bidirectional"] if kw["bidirectional"] is not None else arch != "rnn"
-        config = cfg_cls(vocab_rows=encoder.size, num_classes=len(labels), cell=CELL[arch], emb_dim=dim,
+        config = cfg_cls(vocab_rows=encoder.size, num_classes=len(labels), cell=kinds.get(kind).cell, emb_dim=dim,
                          hidden=kw["hidden"], layers=kw["layers"], bidirectional=bidi, pooling=kw["pooling"],
                          dropout=kw["dropout"])
     torch.manual_seed(kw["seed"])
-    model = build(kind, asdict(config))
+    model = kinds.build(kind, asdict(config))
     vec_info = init_from_vectors(model, encoder, kv, kw["freeze"]) if kv is not None else None
     cfg_dict = asdict(config)
     train_enc = encode(data, encoder, labels, cfg_dict, arch, kw["max_len"])

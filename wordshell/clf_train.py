@@ -22,8 +22,6 @@ from wordshell.clf_data import Labelled
 from wordshell.clf_text import FIRST, TextEncoder, bag_features, pad
 from wordshell.errors import BadInput
 
-ARCHS = {"bag": "bag-clf", "bilstm": "bilstm-clf", "bigru": "bigru-clf", "rnn": "rnn-clf"}
-CELL = {"bilstm": "lstm", "bigru": "gru", "rnn": "rnn"}
 
 
 class Encoded:

@@ -81,24 +81,6 @@ class Vocab:
         get = self.stoi.get
         return [get(t, 1) for t in tokens]
 
-    def decode_token(self, i: int) -> str:
-        """A token as text: <eos> is a line break; word tokens get a leading space (see `join`)."""
-        return self.itos[i]
-
-    def join(self, ids: Iterable[int]) -> str:
-        """Ids back to text: chars concatenated, words space-separated, <eos> -> newline."""
-        if self.level == "char":
-            return "".join("\n" if i == 0 else self.itos[i] for i in ids)
-        out, first = [], True
-        for i in ids:
-            if i == 0:
-                out.append("\n")
-                first = True
-            else:
-                out.append(("" if first else " ") + self.itos[i])
-                first = False
-        return "".join(out)
-
     def save(self, path: str | Path) -> None:
         atomic_write(path, "".join(_escape(t) + "\n" for t in self.itos))
 
@@ -122,15 +104,6 @@ def char_tokens(lines: Iterable[str]) -> Iterator[str]:
     for line in lines:
         yield from line
         yield EOS
-
-
-def word_tokens(lines: Iterable[str], tokenizer) -> Iterator[str]:
-    """Tokens of each non-empty line + <eos>."""
-    for line in lines:
-        toks = tokenizer(line)
-        if toks:
-            yield from toks
-            yield EOS
 
 
 def to_ids(tokens: Iterable[str], vocab: Vocab):

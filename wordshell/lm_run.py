@@ -84,7 +84,7 @@ def train_command(session, name, corpus, tokenizer, kw: dict, explicit: set, *, 
     else:
         kind, config = model_config(kw["arch"], len(data.vocab), kw["emb"], kw["hidden"], kw["layers"],
                                     kw["dropout"], kw["tied"], kw["context"], kw["adaptive"])
-        from wordshell.models import model_class
+        from wordshell.kinds import model_class
 
         model_class(kind).Config(**config).check()  # bad sizes fail here, before any file is written
     opt = kw["optimizer"]

@@ -22,8 +22,6 @@ from wordshell.lm_data import EOS, Vocab, char_tokens, to_ids
 from wordshell.store import Store
 from wordshell.tokens import Tokenizer
 
-ARCHS = {"lstm": "lstm-lm", "gru": "gru-lm", "rnn": "rnn-lm", "ffnn": "ffnn-lm"}
-
 
 @dataclass
 class LMData:
@@ -95,7 +93,9 @@ def prepare(store: Store, corpus_spec: str, tokenizer: Tokenizer, level: str, *,
 
 def model_config(arch: str, vocab_size: int, emb, hidden, layers, dropout, tied, context,
                  adaptive: list | None = None) -> tuple[str, dict]:
-    kind = ARCHS[arch]
+    from wordshell.kinds import kind_of
+
+    kind = kind_of("lm", arch)
     if adaptive and arch == "ffnn":
         raise BadInput("--adaptive is for the recurrent models (lstm, gru, rnn)")
     if arch == "ffnn":
@@ -136,7 +136,7 @@ def build_task(spec: RunSpec):
     import torch
 
     from wordshell.lm_data import LMTask
-    from wordshell.models import build
+    from wordshell.kinds import build
 
     torch.manual_seed(spec.train.get("seed", 1))
     model = build(spec.kind, spec.config)

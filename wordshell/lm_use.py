@@ -89,7 +89,7 @@ def load_lm(session, name: str | None = None) -> LanguageModel:
 
 def _load(d, name, meta, weights_path, prefix, source) -> LanguageModel:
     from wordshell import checkpoint as ck
-    from wordshell.models import build
+    from wordshell.kinds import build
 
     try:
         vocab = Vocab.load(d / "vocab.txt", meta.get("level", "word"))

@@ -13,6 +13,7 @@ import click
 
 from wordshell.cmd import background_option, command, model_option, pass_session, run_in_background
 from wordshell.errors import BadInput, UsageError
+from wordshell.kinds import archs
 from wordshell.result import Result
 
 DATA_FORMATS = ("auto", "fasttext", "tsv", "csv", "label-text", "dir", "files")
@@ -47,7 +48,7 @@ def _read(session, specs, kw):
 @click.option("--data", "-d", "data", multiple=True, required=True, metavar="FILE|DIR|LABEL=FILE|NAME",
               help="Labelled data (repeat for one file per class); 'polarity' is gensim's bundled sample.")
 @data_options
-@click.option("--arch", type=click.Choice(["bag", "bilstm", "bigru", "rnn"]), default="bag", show_default=True,
+@click.option("--arch", type=click.Choice(archs("classifier")), default="bag", show_default=True,
               help="bag: fastText-style n-gram bag (seconds); bilstm/bigru/rnn: recurrent (minutes).")
 @click.option("--valid", "valid_file", default=None, metavar="FILE", help="Validation data (same format).")
 @click.option("--valid-split", type=click.FloatRange(0, 0.9), default=0.1, show_default=True,

@@ -8,6 +8,7 @@ import click
 
 from wordshell.cmd import background_option, command, corpus_options, pass_session, run_in_background, tokenizer_from
 from wordshell.errors import BadInput
+from wordshell.kinds import archs
 
 
 
@@ -43,7 +44,7 @@ def parse_duration(text: str | None) -> float:
 @command("lm")
 @click.argument("name")
 @corpus_options
-@click.option("--arch", type=click.Choice(["lstm", "gru", "rnn", "ffnn"]), default="lstm", show_default=True,
+@click.option("--arch", type=click.Choice(archs("lm")), default="lstm", show_default=True,
               help="LSTM, GRU, RNN (tanh) or Bengio's feed-forward window model.")
 @click.option("--level", type=click.Choice(["word", "char"]), default="word", show_default=True,
               help="Predict words or characters (char: cased unless --lowercase).")

@@ -89,10 +89,3 @@ class FFNNLM(nn.Module):
         if targets is not None:
             return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1)), state
         return logits, state
-
-    @staticmethod
-    def detach_state(state):
-        return state
-
-    def num_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())

@@ -100,14 +100,3 @@ class RNNLM(nn.Module):
         if self.config.adaptive:                     # log-probabilities serve as logits
             return self.decoder.log_prob(out.reshape(-1, out.shape[-1])).view(*out.shape[:2], -1), state
         return self.decoder(out), state              # (T, B, V)
-
-    @staticmethod
-    def detach_state(state):
-        if state is None:
-            return None
-        if isinstance(state, tuple):
-            return tuple(s.detach() for s in state)
-        return state.detach()
-
-    def num_params(self) -> int:
-        return sum(p.numel() for p in self.parameters())  # tied weights counted once by parameters()
