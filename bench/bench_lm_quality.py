@@ -35,7 +35,7 @@ def run_ours(data: str, minutes: float, args: str, home: Path, name: str = "ptb"
     meta, wall = train_lm_cli(home, name, ["--corpus", f"{data}/ptb.train.txt", "--valid", f"{data}/ptb.valid.txt",
                                            "--split", "whitespace", "--min-count", "1", "--force",
                                            "--time", f"{minutes * 60:g}", *shlex.split(args)])
-    return {"valid_ppl": meta["metrics"]["valid_ppl"], "tokens_per_sec": meta["metrics"]["tokens_per_sec"],
+    return {"valid_ppl": meta["metrics"]["valid_ppl"], "tokens_per_sec": meta["training"]["per_second"],
             "wall": wall, "history": meta["history"]}
 
 

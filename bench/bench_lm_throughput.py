@@ -39,7 +39,8 @@ def ours(data: str, steps: int, home: Path, name: str, extra=()) -> dict:
             "--lr", "20", "--clip", "0.25", "--max-steps", str(steps), "--force", *extra]
     r = CliRunner().invoke(cli, args, obj=Session(home, quiet=True), catch_exceptions=False)
     assert r.exit_code == 0, r.output
-    return json.loads((home / "checkpoints" / name / "model.json").read_text())["metrics"]
+    meta = json.loads((home / "checkpoints" / name / "model.json").read_text())
+    return {**meta["metrics"], "tokens_per_sec": meta["training"]["per_second"]}
 
 
 def main() -> None:

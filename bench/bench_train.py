@@ -52,7 +52,7 @@ def ours(home, path, epochs, workers):
     meta = json.loads(wordshell(home, "models", "info", name, "--format", "json").stdout)
     ana = [json.loads(l) for l in wordshell(home, "eval", "analogies", "-m", name, "--format", "json").stdout.splitlines()]
     sim = [json.loads(l) for l in wordshell(home, "eval", "similarity", "-m", name, "--format", "json").stdout.splitlines()]
-    return {"words_per_sec": meta["training"]["words_per_sec"], "seconds": meta["training"]["seconds"],
+    return {"words_per_sec": meta["training"]["per_second"], "seconds": meta["training"]["seconds"],
             "vocab": meta["vocab_size"], "analogy": ana[-1]["accuracy"],
             "ws353": next(r["spearman"] for r in sim if r["dataset"] == "wordsim353.tsv")}
 

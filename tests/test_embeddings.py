@@ -21,7 +21,7 @@ def test_train_records_everything(ws):
             cfg["seed"], cfg["sample"]) == (False, True, 0, 16, 3, 3, 2, 5, 0)
     assert meta["corpus"]["name"] == "lee" and len(meta["corpus"]["fingerprint"]) == 64
     assert meta["tokenizer"] == {"lowercase": True, "punct": False, "split": "words"}
-    assert meta["training"]["words_per_sec"] > 0 and meta["training"]["raw_words"] == 2 * meta["corpus"]["tokens"]
+    assert meta["training"]["per_second"] > 0 and meta["training"]["unit"] == "words" and meta["training"]["raw_words"] == 2 * meta["corpus"]["tokens"]
     assert [h["epoch"] for h in meta["history"]] == [1, 2]
     assert "gensim" in meta["versions"] and meta["command"].startswith("wordshell train word2vec m")
     kv = KeyedVectors.from_store(Store(ws.home), "m")

@@ -37,7 +37,7 @@ def test_train_writes_model_files(with_tiny, ws):
     # the grammar has ~25 word types; a trained model is far better than uniform
     assert meta["metrics"]["best_valid_ppl"] < 8
     info = ws("models", "info", "tiny", "--format", "json").json[0]
-    assert info["metrics"]["params"] > 1000
+    assert info["params"] > 1000 and info["training"]["unit"] == "tokens" and info["training"]["seconds"] > 0
     listed = ws("models", "list").rows
     assert listed[0][:2] == ["tiny", "lstm-lm"] and "valid_ppl" in listed[0][3]
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from wordshell.errors import CorruptFile, NotFound
-from wordshell.store import atomic_write, atomic_write_json
+from wordshell.store import atomic_write, atomic_write_json, json_default
 
 
 # -- raw files ----------------------------------------------------------------------
@@ -50,21 +50,10 @@ def save_tensors(path: str | os.PathLike, tensors: dict, meta: dict | None = Non
         if key is not None:
             seen[key] = name
         unique[name] = t.to("cpu").contiguous().clone() if not t.is_contiguous() or t.device.type != "cpu" else t
-    header = {"json": json.dumps(meta or {}, ensure_ascii=False, default=_json_default)}
+    header = {"json": json.dumps(meta or {}, ensure_ascii=False, default=json_default)}
     if aliases:
         header["aliases"] = json.dumps(aliases)
     atomic_write(path, save(unique, metadata=header))
-
-
-def _json_default(o):
-    item = getattr(o, "item", None)
-    if callable(item):
-        return item()
-    if isinstance(o, (tuple, set)):
-        return list(o)
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
 def read_meta(path: str | os.PathLike) -> dict:

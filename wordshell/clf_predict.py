@@ -20,6 +20,7 @@ import numpy as np
 from wordshell.clf_text import TextEncoder, bag_features
 from wordshell.errors import CorruptFile, UsageError
 from wordshell.kinds import family_of
+from wordshell.store import read_vocab
 from wordshell.tokens import Tokenizer
 
 
@@ -27,13 +28,6 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
-
-
-def read_vocab(path) -> list[str]:
-    words = path.read_text(encoding="utf-8").split("\n")
-    if words and words[-1] == "":
-        words.pop()
-    return words
 
 
 class Predictor:

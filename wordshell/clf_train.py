@@ -12,7 +12,6 @@ early stopping.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -148,7 +147,7 @@ def init_from_vectors(model, encoder: TextEncoder, kv, freeze: bool) -> dict:
             "frozen": freeze}
 
 
-def save_classifier(store, name: str, model, encoder: TextEncoder, meta: dict) -> None:
+def save_classifier(store, name: str, model, encoder: TextEncoder, meta: dict) -> dict:
     """vocab.txt, weights.safetensors, then model.json last (a model without it is not ready)."""
     from wordshell.checkpoint import save_weights
     from wordshell.store import atomic_write
@@ -157,26 +156,21 @@ def save_classifier(store, name: str, model, encoder: TextEncoder, meta: dict) -
     d.mkdir(parents=True, exist_ok=True)
     atomic_write(d / "vocab.txt", "".join(w + "\n" for w in encoder.words))
     save_weights(model, d / "weights.safetensors", {"kind": meta["kind"]})
-    store.write_model_meta(name, meta)
+    return store.write_model(name, meta)
 
 
 def model_meta(kind: str, config, train_cfg, encoder: TextEncoder, labels: list[str], data_info: dict,
                result: dict, extra: dict) -> dict:
-    import torch
-
-    from wordshell import __version__
+    from wordshell.train import training_summary
 
     best = result.get("best") or {}
     return {
-        "kind": kind, "family": "classifier", "config": asdict(config), "train": asdict(train_cfg),
+        "kind": kind, "config": asdict(config), "train": asdict(train_cfg),
         "tokenizer": encoder.tokenizer.spec(), "labels": labels, "data": data_info,
         "metrics": {"valid_acc": best.get("valid_acc"), "best_valid_acc": best.get("valid_acc"),
-                    "valid_loss": best.get("valid_loss"), "best_epoch": best.get("epoch"),
-                    "params": extra.pop("params"), "examples_per_sec": result.get("examples_per_sec"),
-                    "seconds": round(result.get("elapsed", 0.0), 3), "stopped": result.get("stopped")},
-        "history": result.get("history", []),
-        "versions": {"wordshell": __version__, "torch": torch.__version__, "numpy": np.__version__},
-        "seed": train_cfg.seed, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), **extra,
+                    "valid_loss": best.get("valid_loss"), "best_epoch": best.get("epoch")},
+        "training": training_summary(result), "history": result.get("history", []),
+        "seed": train_cfg.seed, **extra,
     }
 
 

@@ -48,11 +48,9 @@ class VocabIndex:
 
     @classmethod
     def load(cls, path: Path) -> "VocabIndex":
-        with open(path, encoding="utf-8") as f:
-            words = f.read().split("\n")
-        if words and words[-1] == "":
-            words.pop()
-        return cls(words)
+        from wordshell.store import read_vocab
+
+        return cls(read_vocab(path))
 
     def complete(self, prefix: str, limit: int = 40) -> list[str]:
         """Up to `limit` words starting with `prefix`, most frequent first."""

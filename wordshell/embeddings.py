@@ -13,13 +13,11 @@ we say so rather than print zeros.
 from __future__ import annotations
 
 import os
-import platform
 import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from wordshell import __version__
 from wordshell.corpora import Corpus, TokenFile
 from wordshell.errors import BadInput, Cancelled
 from wordshell.store import Store
@@ -115,7 +113,6 @@ def train_embeddings(store: Store, name: str, corpus: Corpus, tokenizer: Tokeniz
 
     from gensim.models import FastText, Word2Vec
     from gensim.models.callbacks import CallbackAny2Vec
-    import gensim
 
     cls = FastText if config.kind == "fasttext" else Word2Vec
     compute_loss = config.kind == "word2vec"
@@ -183,20 +180,17 @@ def train_embeddings(store: Store, name: str, corpus: Corpus, tokenizer: Tokeniz
         "tokenizer": tokenizer.spec(),
         "corpus": {"name": corpus.name, "fingerprint": stats["fingerprint"], "tokens": stats["tokens"],
                    "sentences": stats["sentences"], "types": stats["types"], "origin": corpus.origin},
-        "training": {"seconds": round(seconds, 3), "raw_words": int(raw), "effective_words": int(trained),
-                     "words_per_sec": round(raw / seconds) if seconds > 0 else None,
-                     "loss_note": _loss_note(config)},
+        "training": {"seconds": round(seconds, 3), "unit": "words",
+                     "per_second": round(raw / seconds) if seconds > 0 else None, "epochs": config.epochs,
+                     "raw_words": int(raw), "effective_words": int(trained), "loss_note": _loss_note(config)},
         "history": history,
-        "versions": versions(gensim=gensim.__version__),
         "command": command,
         "seed": config.seed,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     if config.kind == "fasttext":
         meta.update(min_n=config.min_n, max_n=config.max_n, bucket=config.bucket)
-    save_vectors(store, name, list(wv.index_to_key), wv.vectors, meta, counts=counts,
-                 ngrams=wv.vectors_ngrams if config.kind == "fasttext" else None)
-    return store.model_meta(name)
+    return save_vectors(store, name, list(wv.index_to_key), wv.vectors, meta, counts=counts,
+                        ngrams=wv.vectors_ngrams if config.kind == "fasttext" else None)
 
 
 def _loss_note(config: EmbeddingConfig) -> str | None:
@@ -207,6 +201,3 @@ def _loss_note(config: EmbeddingConfig) -> str | None:
                 "workers the epoch loss undercounts and jitters; train with --workers 1 for an exact curve")
     return None
 
-
-def versions(**extra: str) -> dict:
-    return {"wordshell": __version__, "python": platform.python_version(), "numpy": np.__version__, **extra}

@@ -68,7 +68,6 @@ def import_vectors(store: Store, src: str, name: str, fmt: str | None = None, li
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}", f"one of: {', '.join(FORMATS)}")
     t0 = time.monotonic()
-    import gensim
     from gensim.models import KeyedVectors as GKV
 
     ngrams = None
@@ -109,13 +108,10 @@ def import_vectors(store: Store, src: str, name: str, fmt: str | None = None, li
         "config": {"format": fmt, "source": str(path.resolve()), "limit": limit},
         "tokenizer": tokenizer,
         "imported": {"from": str(path.resolve()), "format": fmt, "seconds": round(time.monotonic() - t0, 3)},
-        "versions": {"gensim": gensim.__version__},
         "command": command,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
         **extra,
     }
-    save_vectors(store, name, words, vectors, meta, counts=counts, ngrams=ngrams)
-    return store.model_meta(name)
+    return save_vectors(store, name, words, vectors, meta, counts=counts, ngrams=ngrams)
 
 
 def export_vectors(kv: KeyedVectors, dest: str, fmt: str) -> Path:

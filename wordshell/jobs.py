@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from wordshell.errors import NotFound, UsageError
-from wordshell.store import Store, atomic_write_json, validate_name
+from wordshell.store import Store, atomic_write_json, json_default, validate_name
 
 ACTIVE = ("starting", "running")
 TERMINAL = ("done", "failed", "cancelled")
@@ -138,13 +138,8 @@ def write_status(path: Path, status: dict, durable: bool = False) -> None:
         return
     tmp = path.with_name(f".job.json.{os.getpid()}.{threading.get_ident()}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(status, f, ensure_ascii=False, default=_jsonable)
+        json.dump(status, f, ensure_ascii=False, default=json_default)
     os.replace(tmp, path)
-
-
-def _jsonable(o: Any) -> Any:
-    item = getattr(o, "item", None)
-    return item() if callable(item) else str(o)
 
 
 # -- the manager: start, list, cancel, wait --------------------------------------

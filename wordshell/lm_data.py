@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from wordshell.errors import BadInput, CorruptFile
-from wordshell.store import atomic_write
+from wordshell.store import atomic_write, read_vocab
 
 EOS, UNK = "<eos>", "<unk>"
 _ESC = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", " ": "\\s"}
@@ -87,11 +87,9 @@ class Vocab:
     @classmethod
     def load(cls, path: str | Path, level: str = "word") -> "Vocab":
         try:
-            lines = Path(path).read_text(encoding="utf-8").split("\n")
+            itos = [_unescape(line) for line in read_vocab(path)]
         except FileNotFoundError:
             raise CorruptFile(f"vocabulary file missing: {path}") from None
-        itos = [_unescape(line) for line in lines[:-1]] if lines and lines[-1] == "" else \
-            [_unescape(line) for line in lines]
         if itos[:2] != [EOS, UNK]:
             raise CorruptFile(f"{path} is not a language-model vocabulary (no <eos>/<unk> at the top)")
         return cls(itos, level)

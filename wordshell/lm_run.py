@@ -8,6 +8,7 @@ import time
 from dataclasses import asdict
 
 from wordshell.errors import BadInput, UsageError
+from wordshell.render import isatty
 from wordshell.result import Result
 
 DEFAULTS = {  # optimizer -> defaults that work at a fixed budget on PTB-sized data (see bench/)
@@ -171,7 +172,7 @@ def _null():
 
 
 def _train_result(name, meta, data) -> Result:
-    m = meta["metrics"]
+    m, t = meta["metrics"], meta["training"]
     cfg = meta["config"]
     arch = meta["kind"].replace("-lm", "").upper()
     shape = (f"{arch} {cfg.get('layers')}x{cfg.get('hidden')}, emb {cfg.get('emb')}"
@@ -182,12 +183,12 @@ def _train_result(name, meta, data) -> Result:
         ("model", name), ("kind", f"{meta['kind']} ({meta['level']}-level): {shape}"),
         ("corpus", f"{data.info['name']}: {data.info['train_tokens']:,} train / {data.info['valid_tokens']:,} "
                    f"valid {unit}s ({data.info['valid']})"),
-        ("vocabulary", meta["vocab_size"]), ("parameters", m["params"]),
+        ("vocabulary", meta["vocab_size"]), ("parameters", meta["params"]),
         ("best valid ppl", round(m["valid_ppl"], 2) if m.get("valid_ppl") else None),
         (f"bits per {unit}", round(m["valid_bits"], 4) if m.get("valid_bits") else None),
-        ("steps / epochs", f"{m['steps']} / {meta['history'][-1]['epoch'] if meta['history'] else 0:g}"),
-        ("time", f"{m['train_seconds']:.1f} s ({m['stopped']})"),
-        (f"{unit}s/s", round(m["tokens_per_sec"]) if m.get("tokens_per_sec") else None),
+        ("steps / epochs", f"{t['steps']} / {meta['history'][-1]['epoch'] if meta['history'] else 0:g}"),
+        ("time", f"{t['seconds']:.1f} s ({t['stopped']})"),
+        (f"{unit}s/s", round(t["per_second"]) if t.get("per_second") else None),
     ]
     example = "the" if meta["level"] == "word" else "T"
     return Result(["", "value"], rows, title=f"Trained language model '{name}'", keys=["field", "value"],
@@ -274,7 +275,7 @@ def perplexity_command(session, file, model, encoding, text):
         lines = check_text(text, "--text").split("\n")
         source = "--text"
     elif file in (None, "-"):
-        if file is None and _stdin_is_tty():
+        if file is None and isatty(sys.stdin, default=True):
             raise UsageError("give a FILE, '-' for standard input, or --text", "e.g. perplexity --model M notes.txt")
         lines, source = list(stdin_lines(encoding=encoding or "utf-8")), "stdin"
     else:
@@ -299,10 +300,3 @@ def perplexity_command(session, file, model, encoding, text):
                             "nll": mean, "perplexity": math.exp(min(mean, 700)), "bits": mean / math.log(2)},
                       notes=notes)
     return r
-
-
-def _stdin_is_tty() -> bool:
-    try:
-        return sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return True

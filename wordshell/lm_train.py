@@ -207,36 +207,17 @@ class ProgressCallback:
         self.p.finish()
 
 
-def metrics_from(result: dict, params: int) -> dict:
-    best, last = result.get("best") or {}, result.get("last") or {}
-    return {"params": params, "valid_ppl": best.get("valid_ppl"), "best_valid_ppl": best.get("valid_ppl"),
-            "valid_loss": best.get("valid_loss"), "valid_bits": best.get("valid_bits"),
-            "last_valid_ppl": last.get("valid_ppl"), "best_step": best.get("step"),
-            "tokens_per_sec": round(result["tokens_per_sec"], 1) if result.get("tokens_per_sec") else None,
-            "train_seconds": round(result["elapsed"], 2), "steps": result["step"], "epochs": result["epoch"],
-            "stopped": result["stopped"]}
-
-
-def versions() -> dict:
-    import platform
-
-    import numpy as np
-    import torch
-
-    from wordshell import __version__
-
-    return {"wordshell": __version__, "python": platform.python_version(), "numpy": np.__version__,
-            "torch": torch.__version__}
-
-
 def finish(store: Store, name: str, meta: dict, result: dict) -> dict:
     """best.safetensors -> weights.safetensors, then model.json (last)."""
     from wordshell import checkpoint as ck
+    from wordshell.train import training_summary
 
     d = store.model_dir(name)
     tensors, _ = ck.load_tensors(d / "ckpt" / "best.safetensors")
     ck.save_tensors(d / "weights.safetensors", tensors, {"kind": meta["kind"], "name": name})
-    full = {**meta, "metrics": metrics_from(result, result.get("params", 0)), "history": result["history"],
-            "versions": versions(), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    store.write_model_meta(name, full)
-    return full
+    best, last = result.get("best") or {}, result.get("last") or {}
+    metrics = {"valid_ppl": best.get("valid_ppl"), "best_valid_ppl": best.get("valid_ppl"),
+               "valid_loss": best.get("valid_loss"), "valid_bits": best.get("valid_bits"),
+               "last_valid_ppl": last.get("valid_ppl"), "best_step": best.get("step")}
+    return store.write_model(name, {**meta, "params": result.get("params", 0), "metrics": metrics,
+                                    "training": training_summary(result), "history": result["history"]})

@@ -238,11 +238,9 @@ class Tee(Progress):
 
 def for_stream(stream: IO[str] | None = None, quiet: bool = False) -> Progress:
     """The right reporter for where the user is looking."""
+    from wordshell.render import isatty
+
     stream = stream or sys.stderr
     if quiet:
         return NullProgress()
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    return RichProgress(stream) if tty else PlainProgress(stream)
+    return RichProgress(stream) if isatty(stream) else PlainProgress(stream)

@@ -23,11 +23,16 @@ from wordshell.result import Result
 FORMATS = ("table", "tsv", "json")
 
 
-def default_format(out: IO[str]) -> str:
+def isatty(stream, default: bool = False) -> bool:
+    """stream.isatty(), or `default` for streams that cannot tell (closed, replaced, not a file)."""
     try:
-        return "table" if out.isatty() else "tsv"
+        return bool(stream.isatty())
     except (AttributeError, ValueError):
-        return "tsv"
+        return default
+
+
+def default_format(out: IO[str]) -> str:
+    return "table" if isatty(out) else "tsv"
 
 
 def _plain(value: Any) -> Any:
@@ -159,7 +164,7 @@ class Renderer:
 
         force = None if self.color is None else self.color
         width = None
-        if not _isatty(file):  # a table written to a file or pipe: not squeezed into 80 columns
+        if not isatty(file):  # a table written to a file or pipe: not squeezed into 80 columns
             import os
             import shutil
 
@@ -225,14 +230,8 @@ class Renderer:
 
 def error_line(message: str, out: IO[str], color: bool | None = None) -> None:
     """The one red line a user sees for a WordshellError."""
-    use_color = color if color is not None else _isatty(out)
+    use_color = color if color is not None else isatty(out)
     text = f"error: {message}"
     out.write(f"\x1b[31m{text}\x1b[0m\n" if use_color else text + "\n")
     out.flush()
 
-
-def _isatty(stream: IO[str]) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False

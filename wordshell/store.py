@@ -7,6 +7,24 @@
 
 Every write goes through `atomic_write*`: temp file in the same directory, fsync,
 os.replace. Names are validated before they touch a path.
+
+model.json has ONE writer, `Store.write_model`, and one field name per fact:
+
+    name, kind, family          family from kinds.py (stamped by write_model)
+    config                      what rebuilds the model (torch) or how it was trained (gensim)
+    tokenizer, vocab_size       how text becomes tokens; [dim, min_n, max_n, bucket] for vectors
+    corpus                      what it was trained on: name, origin, fingerprint, tokens, ...
+                                (classifiers: `data`, their labelled files)
+    train                       the training loop's settings (torch models)
+    training                    how training went: seconds, unit + per_second (words, tokens or
+                                examples per second), steps, epochs, stopped, ...
+    metrics                     quality figures only (valid_ppl, valid_acc, ...)
+    params                      parameter count (torch models)
+    history                     one row per evaluation / epoch
+    command, seed               how to train it again
+    created, versions           stamped by write_model
+
+Models written before this schema still load: `model_meta` upgrades the old names on read.
 """
 
 from __future__ import annotations
@@ -16,6 +34,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -99,16 +118,17 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
-    atomic_write(path, json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+    atomic_write(path, json.dumps(obj, indent=2, ensure_ascii=False, default=json_default) + "\n")
 
 
-def _json_default(o: Any) -> Any:
+def json_default(o: Any) -> Any:
+    """`default=` for json.dumps everywhere: numpy/torch scalars, tuples, sets, paths; str() for the rest."""
     item = getattr(o, "item", None)
     if callable(item):
         return item()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+    if isinstance(o, (tuple, set, frozenset)):
+        return list(o)
+    return str(o)
 
 
 def atomic_save_npy(path: str | os.PathLike, array) -> None:
@@ -129,6 +149,70 @@ def read_json(path: Path, what: str) -> dict:
     if not isinstance(obj, dict):
         raise CorruptFile(f"{what} is corrupt: {path}: expected a JSON object")
     return obj
+
+
+def read_vocab(path: str | os.PathLike) -> list[str]:
+    """The lines of a vocab.txt (one entry per line, the last newline dropped). FileNotFoundError passes."""
+    with open(path, encoding="utf-8") as f:
+        words = f.read().split("\n")
+    if words and words[-1] == "":
+        words.pop()
+    return words
+
+
+def versions() -> dict:
+    """wordshell, python and numpy versions, and torch/gensim when this process has imported them."""
+    import platform
+    import sys
+
+    from wordshell import __version__
+
+    out = {"wordshell": __version__, "python": platform.python_version()}
+    for lib in ("numpy", "torch", "gensim"):
+        mod = sys.modules.get(lib)
+        if mod is not None:
+            out[lib] = getattr(mod, "__version__", "?")
+    return out
+
+
+# old field -> (new section, new field); for models saved before the one-writer schema
+_OLD_TRAINING = {"train_seconds": "seconds", "seconds": "seconds", "steps": "steps", "epochs": "epochs",
+                 "stopped": "stopped"}
+_OLD_SPEED = {"words_per_sec": "words", "tokens_per_sec": "tokens", "examples_per_sec": "examples"}
+
+
+def upgrade_meta(meta: dict) -> dict:
+    """model.json as written today, from any version: old field names move to their one place.
+
+    >>> upgrade_meta({"metrics": {"train_seconds": 3.5, "tokens_per_sec": 90.0, "params": 7, "valid_ppl": 9}})
+    {'metrics': {'valid_ppl': 9}, 'params': 7, 'training': {'seconds': 3.5, 'unit': 'tokens', 'per_second': 90.0}}
+    """
+    metrics = meta.get("metrics")
+    training = meta.get("training")
+    if not isinstance(metrics, dict) and not isinstance(training, dict):
+        return meta
+    meta = dict(meta)
+    metrics = dict(metrics) if isinstance(metrics, dict) else None
+    training = dict(training) if isinstance(training, dict) else {}
+    for source in (metrics, training):
+        if source is None:
+            continue
+        for old, new in _OLD_TRAINING.items():
+            if old in source and (source is metrics or old != new):
+                value = source.pop(old)
+                training.setdefault(new, value)
+        for old, unit in _OLD_SPEED.items():
+            if old in source:
+                value = source.pop(old)
+                training.setdefault("unit", unit)
+                training.setdefault("per_second", value)
+    if metrics is not None:
+        if "params" in metrics:
+            meta.setdefault("params", metrics.pop("params"))
+        meta["metrics"] = metrics
+    if training:
+        meta["training"] = training
+    return meta
 
 
 def _read_job(path: Path) -> dict:
@@ -183,10 +267,23 @@ class Store:
                 raise NotFound(f"model '{name}' is still training (no final model yet)",
                                f"see 'jobs', or wait for it: 'jobs wait {job.get('id', name)}'")
             raise NotFound(f"no model named '{name}'", self._model_hint(name))
-        return read_json(d / META, f"model '{name}' metadata")
+        return upgrade_meta(read_json(d / META, f"model '{name}' metadata"))
 
-    def write_model_meta(self, name: str, meta: dict) -> None:
-        atomic_write_json(self.model_dir(name) / META, meta)
+    def write_model(self, name: str, meta: dict) -> dict:
+        """THE writer of model.json: stamps name, family, versions and creation time, then writes it
+        atomically. Call it last: a model folder without model.json is not a model (yet). Returns
+        what was written.
+
+        >>> store.write_model("w2v", {"kind": "word2vec", "config": {...}, ...})   # doctest: +SKIP
+        """
+        from wordshell.kinds import get
+
+        family = get(meta["kind"]).family
+        full = {**meta, "name": name, "family": family,
+                "versions": {**versions(), **(meta.get("versions") or {})},
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+        atomic_write_json(self.model_dir(name) / META, full)
+        return full
 
     def model_names(self) -> list[str]:
         d = self.checkpoints_dir
@@ -202,7 +299,7 @@ class Store:
             path = self.model_dir(name) / META
             if path.is_file():
                 try:
-                    yield name, read_json(path, "model metadata")
+                    yield name, upgrade_meta(read_json(path, "model metadata"))
                 except CorruptFile:
                     yield name, {"kind": "?", "corrupt": True}
             else:

@@ -428,10 +428,18 @@ def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
         save_last()
     result = {"step": run.step, "epoch": run.epoch, "stopped": run.stopped, "best": run.best_metrics,
               "last": run.last_metrics, "history": run.history, "elapsed": elapsed(), "device": device,
-              "world": dist.world, f"{unit}_per_sec": speed(), "items": run.items, "cpu_bf16": cpu_bf16,
+              "world": dist.world, f"{unit}_per_sec": speed(), "items": run.items, "unit": unit, "cpu_bf16": cpu_bf16,
               "best_path": str(ckpt_dir / "best.safetensors")}
     fire("on_end", info(result=result))
     return result
+
+
+def training_summary(result: dict) -> dict:
+    """model.json's `training` section from what fit returned."""
+    speed = result.get(f"{result['unit']}_per_sec")
+    return {"seconds": round(result["elapsed"], 2), "unit": result["unit"],
+            "per_second": round(speed, 1) if speed else None, "steps": result["step"], "epochs": result["epoch"],
+            "stopped": result["stopped"], "device": result.get("device"), "world": result.get("world")}
 
 
 def read_state(ckpt_dir: str | os.PathLike) -> dict:

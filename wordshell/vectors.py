@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from wordshell.errors import BadInput, CorruptFile, UnknownWord, UsageError
-from wordshell.store import Store, atomic_save_npy, atomic_write
+from wordshell.store import Store, atomic_save_npy, atomic_write, read_vocab
 from wordshell.tokens import Tokenizer
 
 
@@ -51,9 +51,7 @@ class KeyedVectors:
         d = store.model_dir(name)
         try:
             vectors = np.load(d / "vectors.npy", mmap_mode="r", allow_pickle=False)
-            words = (d / "vocab.txt").read_text(encoding="utf-8").split("\n")
-            if words and words[-1] == "":
-                words.pop()
+            words = read_vocab(d / "vocab.txt")
             norms = np.load(d / "norms.npy", mmap_mode="r") if (d / "norms.npy").exists() else None
             counts = np.load(d / "counts.npy", mmap_mode="r") if (d / "counts.npy").exists() else None
             ngrams = np.load(d / "ngrams.npy", mmap_mode="r") if (d / "ngrams.npy").exists() else None
@@ -266,8 +264,8 @@ def parse_expression(text: str) -> tuple[list[str], list[str]]:
 # -- saving -------------------------------------------------------------------------
 
 def save_vectors(store: Store, name: str, words: Sequence[str], vectors: np.ndarray, meta: dict, *,
-                 counts: np.ndarray | None = None, ngrams: np.ndarray | None = None) -> None:
-    """Write a vectors model; model.json goes last, so readers never see a half-written model."""
+                 counts: np.ndarray | None = None, ngrams: np.ndarray | None = None) -> dict:
+    """Write a vectors model; model.json goes last, so readers never see a half-written model. Returns it."""
     vectors = np.asarray(vectors, dtype=np.float32)
     if len(words) != vectors.shape[0]:
         raise CorruptFile(f"{len(words)} words but {vectors.shape[0]} vectors")
@@ -288,5 +286,4 @@ def save_vectors(store: Store, name: str, words: Sequence[str], vectors: np.ndar
         atomic_save_npy(d / "ngrams.npy", np.asarray(ngrams, dtype=np.float32))
     else:
         (d / "ngrams.npy").unlink(missing_ok=True)
-    meta = {**meta, "name": name, "family": "vectors", "vocab_size": len(words), "dim": int(vectors.shape[1])}
-    store.write_model_meta(name, meta)
+    return store.write_model(name, {**meta, "vocab_size": len(words), "dim": int(vectors.shape[1])})

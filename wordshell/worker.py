@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from wordshell.jobs import MAX_EVENTS, TERMINAL, _jsonable, proc_start_time, write_status
+from wordshell.jobs import MAX_EVENTS, TERMINAL, proc_start_time, write_status
+from wordshell.store import json_default
 from wordshell.progress import PlainProgress, Progress
 
 
@@ -59,7 +60,7 @@ class JobStatus:
     def flush(self, durable: bool = False) -> None:
         with self.lock:
             self.dirty = False
-            snapshot = json.loads(json.dumps(self.status, default=_jsonable))
+            snapshot = json.loads(json.dumps(self.status, default=json_default))
         try:
             write_status(self.path, snapshot, durable)
         except OSError:

@@ -14,6 +14,7 @@ import click
 from wordshell.cmd import background_option, command, model_option, pass_session, run_in_background
 from wordshell.errors import BadInput, UsageError
 from wordshell.kinds import archs
+from wordshell.render import isatty
 from wordshell.result import Result
 
 DATA_FORMATS = ("auto", "fasttext", "tsv", "csv", "label-text", "dir", "files")
@@ -185,16 +186,9 @@ def _input_lines(session, texts, file, encoding):
     import sys
 
     stream = sys.stdin
-    if file != "-" and (session.interactive or _isatty(stream)):
+    if file != "-" and (session.interactive or isatty(stream)):
         raise UsageError("nothing to classify", "give TEXT arguments, --file FILE, or pipe lines in")
     return textio.stdin_lines(stream, encoding or "utf-8")
-
-
-def _isatty(stream) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _rows(pred, lines, k, probs, size):

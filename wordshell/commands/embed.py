@@ -60,7 +60,7 @@ def _train(session, kind, name, corpus, force, **kw):
                                    f"{f'negative {cfg.negative}' if cfg.negative else ''})"),
         ("corpus", f"{c.name} ({meta['corpus']['tokens']:,} tokens)"),
         ("vocabulary", meta["vocab_size"]), ("dimensions", meta["dim"]), ("epochs", cfg.epochs),
-        ("time", f"{t['seconds']:.1f} s"), ("words/s", t["words_per_sec"]),
+        ("time", f"{t['seconds']:.1f} s"), ("words/s", t["per_second"]),
     ]
     if "loss" in last:
         rows.append(("last epoch loss", last["loss"]))

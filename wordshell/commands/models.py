@@ -50,7 +50,7 @@ def _summary(meta: dict) -> str:
         if meta.get("kind") == "fasttext":
             bits.append(f"n-grams {meta.get('min_n')}-{meta.get('max_n')}")
         return ", ".join(bits)
-    metrics = meta.get("metrics") or {}
+    metrics = {**(meta.get("metrics") or {}), **({"params": meta["params"]} if "params" in meta else {})}
     bits = []
     for k in ("valid_ppl", "valid_acc", "params"):
         if k in metrics:

@@ -18,6 +18,7 @@ import click
 
 from wordshell.cmd import CONTEXT, command, model_option, pass_session
 from wordshell.errors import UsageError
+from wordshell.render import isatty
 from wordshell.result import Result
 
 
@@ -69,20 +70,13 @@ def _size(size: str | None, width: int | None, height: int | None, default: tupl
     return w, h
 
 
-def _is_terminal(stream) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 def _want_drawing(session, draw: bool) -> bool:
     """Draw as text when nothing asked for numbers: a terminal with no --format, or --draw."""
     if session.fmt == "json":
         return False
     if draw:
         return True
-    return session.fmt is None and _is_terminal(session.stdout)
+    return session.fmt is None and isatty(session.stdout)
 
 
 def _terminal_size(size, width, height) -> tuple[int, int]:
@@ -91,7 +85,7 @@ def _terminal_size(size, width, height) -> tuple[int, int]:
 
 
 def _colour(session) -> bool:
-    return _is_terminal(session.stdout) and not os.environ.get("NO_COLOR")
+    return isatty(session.stdout) and not os.environ.get("NO_COLOR")
 
 
 def _written(session, path: str, size: tuple[int, int], notes: list[str], rows_result: Result) -> Result:
