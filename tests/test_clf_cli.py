@@ -99,6 +99,21 @@ def test_stdin_keeps_order_and_count_with_empty_lines(toy, model):
         assert one_by_one["lovely"][0] == "pos" and one_by_one["ugly\tcast"][0] == "neg"
 
 
+def test_rnn_classify_leaves_the_thread_count_as_it_was(toy):
+    """A shell's classify must not change the threads of its next training (they are set per call)."""
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        for threads in ("1", "2", "1"):
+            r = toy("classify", "--model", "toyrnn", "--threads", threads, "good film")
+            assert r.code == 0, r
+            assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_top_k_probs_and_json(toy):
     r = toy("classify", "--model", "toy", "--probs", "--top-k", "2", "great", "--format", "json")
     (obj,) = r.json

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wordshell.clf_data import check_trainable, read_labelled, stratified_split
+from wordshell.clf_data import read_labelled
+from wordshell.clf_train import check_trainable, stratified_split
 from wordshell.errors import BadInput, UsageError
 from wordshell.store import Store
 

@@ -101,7 +101,7 @@ def test_word_dropout_reads_words_as_unknown_and_keeps_lengths():
     """RNN word dropout: about `drop` of the words become UNK; lengths, padding and labels are untouched.
     (bag drops to padding, which its EmbeddingBag skips.)"""
     from wordshell.clf_text import PAD, UNK
-    from wordshell.clf_train import Encoded
+    from wordshell.clf_task import Encoded
 
     rng = np.random.default_rng(0)
     lengths = rng.integers(1, 30, size=200)

@@ -21,7 +21,6 @@ encoding is UTF-8 unless --encoding says otherwise (the classic MR files are Lat
 from __future__ import annotations
 
 import csv
-import random
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
@@ -51,7 +50,7 @@ class Labelled:
 
     @property
     def classes(self) -> list[str]:
-        return sorted(set(self.labels), key=_label_key)
+        return sorted(set(self.labels), key=label_key)
 
     def counts(self) -> dict[str, int]:
         c = Counter(self.labels)
@@ -61,7 +60,7 @@ class Labelled:
         return Labelled([self.texts[i] for i in idx], [self.labels[i] for i in idx], self.source, self.format)
 
 
-def _label_key(label: str):
+def label_key(label: str):
     """Numeric labels sort as numbers ('2' before '10'), the rest alphabetically."""
     try:
         return (0, float(label), label)
@@ -302,38 +301,3 @@ def _labels_from_filenames(parts: list[Labelled], data: Labelled) -> None:
         if any(p is u for u in unnamed):
             data.labels[i:i + n] = [by_source[p.source]] * n
         i += n
-
-
-# -- splits ---------------------------------------------------------------------------
-
-def stratified_split(data: Labelled, fraction: float, seed: int = 1) -> tuple[Labelled, Labelled]:
-    """(train, valid): `fraction` of each class goes to valid, chosen with a seeded shuffle.
-
-    Every class keeps at least one training example; a class with 2+ examples gives at
-    least one to valid.
-    """
-    if not 0 < fraction < 1:
-        raise UsageError("--valid-split must be between 0 and 1")
-    rng = random.Random(seed)
-    by_class: dict[str, list[int]] = {}
-    for i, y in enumerate(data.labels):
-        by_class.setdefault(y, []).append(i)
-    train_idx, valid_idx = [], []
-    for y in sorted(by_class, key=_label_key):
-        idx = by_class[y]
-        rng.shuffle(idx)
-        k = min(len(idx) - 1, max(1, round(fraction * len(idx)))) if len(idx) > 1 else 0
-        valid_idx += idx[:k]
-        train_idx += idx[k:]
-    return data.subset(sorted(train_idx)), data.subset(sorted(valid_idx))
-
-
-def check_trainable(data: Labelled, what: str = "training data") -> None:
-    """Errors a user can fix: nothing to learn from."""
-    if not data.texts:
-        raise BadInput(f"no labelled examples in {data.source or what}")
-    classes = data.classes
-    if len(classes) < 2:
-        raise BadInput(f"{data.source or what} has only one class ({classes[0]!r}); a classifier needs two or more")
-    if not any(t.strip() for t in data.texts):
-        raise BadInput(f"every text in {data.source or what} is empty")

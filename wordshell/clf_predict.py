@@ -13,7 +13,7 @@ and average per text: C numbers per token instead of D. The RNN kinds load torch
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from wordshell.errors import CorruptFile, UsageError
 from wordshell.kinds import family_of
 from wordshell.store import read_vocab
 from wordshell.tokens import Tokenizer
+
+if TYPE_CHECKING:
+    from wordshell.clf_data import Labelled
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -39,11 +42,12 @@ class Predictor:
         self.encoder = encoder
         self.max_len = meta.get("max_len")
 
-    def proba(self, texts: Sequence[str]) -> np.ndarray:
+    def proba(self, texts: Sequence[str], threads: int = 1) -> np.ndarray:
+        """(B, C) class probabilities; `threads`: CPU threads for this call (torch models)."""
         raise NotImplementedError
 
-    def predict(self, texts: Sequence[str]) -> list[str]:
-        p = self.proba(texts)
+    def predict(self, texts: Sequence[str], threads: int = 1) -> list[str]:
+        p = self.proba(texts, threads)
         return [self.labels[i] for i in p.argmax(axis=1)]
 
 
@@ -70,14 +74,14 @@ class BagPredictor(Predictor):
         sums = np.stack([np.bincount(segs, weights=col[ids], minlength=B) for col in self.columns], axis=1)
         return sums / np.maximum(counts, 1)[:, None] + self.bias                  # (B, C)
 
-    def proba(self, texts: Sequence[str]) -> np.ndarray:
+    def proba(self, texts: Sequence[str], threads: int = 1) -> np.ndarray:
         return softmax(self.logits(texts))
 
 
 class TorchPredictor(Predictor):
     """The RNN kinds: rebuild the module from model.json, load the weights, eval mode."""
 
-    def __init__(self, meta: dict, encoder: TextEncoder, path, threads: int = 1):
+    def __init__(self, meta: dict, encoder: TextEncoder, path):
         super().__init__(meta, encoder)
         import torch
 
@@ -91,11 +95,20 @@ class TorchPredictor(Predictor):
         except (RuntimeError, KeyError) as e:
             raise CorruptFile(f"model '{meta.get('name', '?')}': cannot load weights: {str(e)[:200]}") from None
         self.model.eval()
-        # one thread unless told otherwise: with small matrices a second thread gains little on a quiet
-        # machine, and when another process holds a core OpenMP's spinning makes 2 threads ~20x slower
-        torch.set_num_threads(threads)
 
-    def proba(self, texts: Sequence[str]) -> np.ndarray:
+    def proba(self, texts: Sequence[str], threads: int = 1) -> np.ndarray:
+        """One thread unless told otherwise: with small matrices a second thread gains little on a quiet
+        machine, and when another process holds a core OpenMP's spinning makes 2 threads ~20x slower.
+        The process's thread count is restored after the call (a shell's next training keeps its own)."""
+        torch = self.torch
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            return self._proba(texts)
+        finally:
+            torch.set_num_threads(before)
+
+    def _proba(self, texts: Sequence[str]) -> np.ndarray:
         from wordshell.clf_text import pad
 
         torch = self.torch
@@ -114,7 +127,7 @@ class TorchPredictor(Predictor):
         return out
 
 
-def load_predictor(store, name: str, threads: int = 1) -> Predictor:
+def load_predictor(store, name: str) -> Predictor:
     """The predictor of stored classifier `name` (numpy for bag, torch for the RNNs)."""
     meta = dict(store.model_meta(name))
     meta["name"] = name
@@ -138,4 +151,20 @@ def load_predictor(store, name: str, threads: int = 1) -> Predictor:
         except Exception as e:  # safetensors raises its own error types on a damaged header
             raise CorruptFile(f"model '{name}': cannot read weights.safetensors ({e})") from None
         return BagPredictor(meta, encoder, weights)
-    return TorchPredictor(meta, encoder, path, threads)
+    return TorchPredictor(meta, encoder, path)
+
+
+def evaluate(session, name: str, data: Labelled, batch: int = 2048) -> dict:
+    """metrics.report of classifier `name` on labelled `data` (unknown labels count as errors)."""
+    from wordshell.metrics import confusion_matrix, report
+
+    pred = session.classifier(name)
+    labels = list(pred.labels) + [lab for lab in data.classes if lab not in pred.labels]
+    index = {lab: i for i, lab in enumerate(labels)}
+    y_true = np.array([index[lab] for lab in data.labels], dtype=np.int64)
+    y_pred = np.empty(len(data), dtype=np.int64)
+    for s in range(0, len(data), batch):
+        y_pred[s:s + batch] = pred.proba(data.texts[s:s + batch]).argmax(axis=1)
+    rep = report(confusion_matrix(y_true, y_pred, len(labels)), labels)
+    rep["unknown_labels"] = int(sum(1 for lab in data.labels if lab not in pred.labels))
+    return rep

@@ -1,123 +1,218 @@
-"""Training a classifier through the shared loop (train.fit) and saving it to the store.
+"""`train classifier`: options -> labelled data -> vocabulary -> model (+ --vectors) -> train.fit -> the store.
 
-`ClassifierTask` is the Task that `train.fit` drives (see train.py's docstring):
-texts are turned into ids once, up front; an epoch is a seeded shuffle cut into batches
-(RNN batches are grouped by length so they pad little); the loss is cross-entropy; the
-evaluation reports `valid_loss` and `valid_acc`, which decides the best checkpoint and
-early stopping.
+    ClassifierOptions       every option of `train classifier`, built once by the command
+    train_classifier(...)   the whole run; returns a summary for the command's Result
 
-    texts --TextEncoder--> ids per text (bag: + hashed n-grams) --batches--> (B, T) ids, (B,) y
+    checkpoints/<name>/vocab.txt, weights.safetensors (the best epoch), model.json (last)
+
+The Task (batches, loss, accuracy) is in clf_task.py; prediction in clf_predict.py.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
+import random
+import shutil
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from wordshell.clf_data import Labelled
-from wordshell.clf_text import FIRST, TextEncoder, bag_features, pad
-from wordshell.errors import BadInput
+from wordshell.clf_data import Labelled, label_key
+from wordshell.clf_text import FIRST, TextEncoder
+from wordshell.errors import BadInput, UsageError
+from wordshell.fit_progress import ACC, ACC_ON_TRAIN, FitProgress
 
 
+@dataclass
+class ClassifierOptions:
+    """The options of `train classifier` (None = the architecture's default, see DEFAULTS)."""
 
-class Encoded:
-    """Ids of many texts in one flat array: text i is flat[starts[i]:starts[i+1]]."""
+    arch: str = "bag"
+    valid_split: float = 0.1
+    vectors: str | None = None
+    freeze: bool = False
+    vectors_vocab: bool = True
+    lowercase: bool = True
+    punct: bool = True
+    split: str = "words"
+    min_count: int = 1
+    max_vocab: int | None = None
+    max_len: int | None = 400
+    dim: int | None = None
+    ngrams: int = 2
+    buckets: int = 0
+    hidden: int = 64
+    layers: int = 1
+    bidirectional: bool | None = None
+    pooling: str = "max"
+    dropout: float = 0.5
+    word_dropout: float = 0.0
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    optimizer: str | None = None
+    patience: int | None = None
+    seed: int = 1
+    threads: int | None = None
+    device: str = "auto"
 
-    def __init__(self, flat: np.ndarray, lengths: np.ndarray, y: np.ndarray):
-        self.flat, self.lengths, self.y = flat, lengths, y
-        self.starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
 
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def batch(self, idx: np.ndarray, drop: float = 0.0, rng=None, drop_to: int = 0):
-        """(ids (B, T) int64, labels (B,) int64) as torch tensors; `drop`: that fraction of ids -> `drop_to`
-        (bag: padding, which the bag skips; RNNs: the unknown word, so the length stays)."""
-        import torch
-
-        pieces = [self.flat[self.starts[i]:self.starts[i + 1]] for i in idx]
-        flat = np.concatenate(pieces) if pieces else self.flat[:0]
-        if drop:
-            flat = np.where(rng.random(len(flat)) < drop, drop_to, flat)
-        return torch.from_numpy(pad(flat, self.lengths[idx])), torch.from_numpy(self.y[idx])
+# per-architecture defaults for the options left unset
+DEFAULTS = {
+    # fastText's recipe: plain SGD, lr decaying linearly to 0, small batches
+    # (lr x batch: per example about fastText's 0.1); tiny ops run best on one thread
+    "bag": {"epochs": 10, "batch_size": 8, "lr": 1.0, "optimizer": "sgd", "schedule": "linear", "dim": 100,
+            "threads": 1},
+    "rnn": {"epochs": 10, "batch_size": 32, "lr": 1e-3, "optimizer": "adam", "schedule": "none", "dim": 100,
+            "threads": 1},
+}
+MIN_UPDATES = 1500  # default epochs grow on small data sets until training makes this many steps
 
 
-def encode(data: Labelled, encoder: TextEncoder, labels: list[str], config: dict, arch: str,
-           max_len: int | None) -> Encoded:
-    """Texts -> ids (bag: words + n-gram buckets, unknown words dropped; RNN: words, unknown = 1)."""
-    index = {lab: i for i, lab in enumerate(labels)}
-    y = np.array([index[lab] for lab in data.labels], dtype=np.int64)
+def auto_buckets(data: Labelled, encoder, ngrams: int, max_len: int | None) -> int:
+    """n-gram hash rows for `--buckets 0`: a power of two >= 2x the distinct training n-grams,
+    between 1,024 and 65,536 (fastText's fixed 2M rows would be 800 MB at 100 dims; on SST-2 more
+    rows than 65k did not help)."""
+    from wordshell.clf_text import bag_features
+
+    if ngrams < 2:
+        return 0
     flat, lengths = encoder.flat(data.texts, max_len)
+    ids, _ = bag_features(flat, lengths, 0, ngrams, 1 << 62)
+    distinct = len(np.unique(ids[ids >= encoder.size]))  # words have ids < size, n-grams hash far above
+    return int(min(1 << 16, max(1 << 10, 1 << math.ceil(math.log2(max(1, 2 * distinct))))))
+
+
+def train_classifier(session, name: str, data: Labelled, valid: Labelled | None, opts: ClassifierOptions) -> dict:
+    """Train and save classifier `name`; return a summary for the command's Result."""
+    from wordshell.clf_task import ClassifierTask, encode
+    from wordshell.clf_text import UNK
+    from wordshell.tokens import Tokenizer
+
+    arch = opts.arch
+    d = DEFAULTS["bag" if arch == "bag" else "rnn"]
+    opt = {k: v if getattr(opts, k, None) is None else getattr(opts, k) for k, v in d.items()}
+    check_trainable(data)
+    split_note = "--valid"
+    if valid is None and opts.valid_split > 0:
+        data, valid = stratified_split(data, opts.valid_split, opts.seed)
+        split_note = f"{opts.valid_split:g} of each class"
+    labels = data.classes
+    if valid is not None:
+        unknown = sorted(set(valid.labels) - set(labels))
+        if unknown:
+            raise BadInput(f"the validation data has labels the training data lacks: {', '.join(unknown[:5])}")
+    tok = Tokenizer(lowercase=opts.lowercase, punct=opts.punct, split=opts.split)
+    encoder = TextEncoder.build(data.texts, tok, opts.min_count, opts.max_vocab)
+    if not encoder.words:
+        raise BadInput(f"no words in {data.source} (with --min-count {opts.min_count})")
+    kv = session.vectors(opts.vectors) if opts.vectors else None
+    data_vocab = len(encoder.words)
+    # RNNs: the vectors' words join the vocabulary. Not bag: like fastText it keeps the data's dictionary,
+    # since an n-gram with a word the data never had would only hash into rows trained for other n-grams
+    if kv is not None and arch != "bag" and opts.vectors_vocab:
+        encoder = encoder.extended(kv.words)
+    word_drop = 0.0 if arch == "bag" else opts.word_dropout or 0.0
+    dim = opts.dim or (kv.dim if kv is not None else opt["dim"])
+
+    import torch
+
+    from wordshell import kinds
+    from wordshell.train import fit
+    from wordshell.train_config import TrainConfig
+
+    kind = kinds.kind_of("classifier", arch)
+    cfg_cls = kinds.model_class(kind).Config
     if arch == "bag":
-        ids, segs = bag_features(flat, lengths, config["vocab_rows"], config["ngrams"],
-                                 config["buckets"] if config["ngrams"] > 1 else 0)
-        order = np.argsort(segs, kind="stable")
-        flat, lengths = ids[order], np.bincount(segs, minlength=len(y)).astype(np.int64)
-    return Encoded(flat, lengths, y)
+        buckets = opts.buckets or auto_buckets(data, encoder, opts.ngrams, opts.max_len)
+        config = cfg_cls(vocab_rows=encoder.size, num_classes=len(labels), dim=dim, buckets=buckets,
+                         ngrams=opts.ngrams, sparse=opt["optimizer"] == "sgd")  # Adam needs dense grads
+    else:
+        bidi = opts.bidirectional if opts.bidirectional is not None else arch != "rnn"
+        config = cfg_cls(vocab_rows=encoder.size, num_classes=len(labels), cell=kinds.get(kind).cell, emb_dim=dim,
+                         hidden=opts.hidden, layers=opts.layers, bidirectional=bidi, pooling=opts.pooling,
+                         dropout=opts.dropout)
+    torch.manual_seed(opts.seed)
+    model = kinds.build(kind, asdict(config))
+    vec_info = init_from_vectors(model, encoder, kv, opts.freeze) if kv is not None else None
+    cfg_dict = asdict(config)
+    train_enc = encode(data, encoder, labels, cfg_dict, arch, opts.max_len)
+    valid_enc = encode(valid, encoder, labels, cfg_dict, arch, opts.max_len) if valid is not None else None
+    task = ClassifierTask(model, train_enc, valid_enc, opt["batch_size"], opts.seed, by_length=arch != "bag",
+                          feature_drop=opts.dropout if arch == "bag" else word_drop,
+                          drop_to=0 if arch == "bag" else UNK)
+    if opts.epochs is None:  # small data: enough epochs for MIN_UPDATES updates
+        opt["epochs"] = max(opt["epochs"], min(100, math.ceil(MIN_UPDATES / task.steps_per_epoch(1))))
+    # bag: no early stopping by default; its linearly decaying lr makes the last epochs the best
+    patience = opts.patience if opts.patience is not None else 0 if arch == "bag" else max(3, opt["epochs"] // 5)
+    tcfg = TrainConfig(optimizer=opt["optimizer"], lr=opt["lr"], epochs=opt["epochs"], schedule=opt["schedule"],
+                       patience=patience, seed=opts.seed, threads=opt["threads"] or 0, device=opts.device,
+                       eval_every=0, ckpt_every=0)
+    store = session.store
+    mdir = store.model_dir(name)
+    (mdir / "model.json").unlink(missing_ok=True)  # --force: the old model is gone before the new one exists
+    ckpt = mdir / "ckpt"
+    shutil.rmtree(ckpt, ignore_errors=True)
+    progress = FitProgress(session.progress(), f"train {arch} {name}", ACC_ON_TRAIN if valid is None else ACC,
+                           opt["epochs"])
+    result = fit(task, tcfg, ckpt, [progress], meta={"kind": kind, "config": cfg_dict, "labels": labels})
+    load_best(model, ckpt)
+    model.cpu().eval()
+    params = sum(p.numel() for p in model.parameters())
+    data_info = {"source": data.source, "format": data.format, "train": len(data),
+                 "valid": len(valid) if valid is not None else 0, "valid_from": split_note if valid else None,
+                 "classes": data.counts()}
+    extra = {"params": params, "max_len": opts.max_len, "dropout": opts.dropout,
+             "command": session.command_line, "arch": arch}
+    if arch != "bag":
+        extra["word_dropout"] = word_drop
+    if vec_info:
+        vec_info["added_words"] = len(encoder.words) - data_vocab
+        extra["vectors"] = vec_info
+    meta = model_meta(kind, config, tcfg, encoder, labels, data_info, result, extra)
+    save_classifier(store, name, model, encoder, meta)
+    session.forget(name)
+    best = result.get("best") or {}
+    return {"arch": arch, "labels": labels, "vocab": len(encoder.words), "data_vocab": data_vocab, "params": params,
+            "epochs": result.get("epoch"), "best_acc": best.get("valid_acc"), "on_train": valid is None,
+            "seconds": result.get("elapsed", 0.0), "speed": result.get("examples_per_sec"),
+            "data_desc": f"{len(data):,} train / {len(valid) if valid is not None else 0:,} valid ({data.format})"}
 
 
-class ClassifierTask:
-    """The Task for train.fit: batches of (ids, labels), cross-entropy, validation accuracy."""
+# -- splits ---------------------------------------------------------------------------
 
-    primary = ("valid_acc", "max")
-    unit = "examples"
+def stratified_split(data: Labelled, fraction: float, seed: int = 1) -> tuple[Labelled, Labelled]:
+    """(train, valid): `fraction` of each class goes to valid, chosen with a seeded shuffle.
 
-    def __init__(self, model, train: Encoded, valid: Encoded | None, batch_size: int, seed: int,
-                 by_length: bool, feature_drop: float = 0.0, drop_to: int = 0):
-        self.model = model
-        self.train = train
-        self.valid = valid if valid is not None and len(valid) else train  # no valid set: report train accuracy
-        self.batch_size = batch_size
-        self.seed = seed
-        self.by_length = by_length
-        self.feature_drop = feature_drop  # drop words (bag: and n-grams) at random while training (a regulariser)
-        self.drop_to = drop_to            # bag: 0 (padding, skipped); RNNs: UNK (word dropout)
+    Every class keeps at least one training example; a class with 2+ examples gives at
+    least one to valid.
+    """
+    if not 0 < fraction < 1:
+        raise UsageError("--valid-split must be between 0 and 1")
+    rng = random.Random(seed)
+    by_class: dict[str, list[int]] = {}
+    for i, y in enumerate(data.labels):
+        by_class.setdefault(y, []).append(i)
+    train_idx, valid_idx = [], []
+    for y in sorted(by_class, key=label_key):
+        idx = by_class[y]
+        rng.shuffle(idx)
+        k = min(len(idx) - 1, max(1, round(fraction * len(idx)))) if len(idx) > 1 else 0
+        valid_idx += idx[:k]
+        train_idx += idx[k:]
+    return data.subset(sorted(train_idx)), data.subset(sorted(valid_idx))
 
-    def steps_per_epoch(self, world: int) -> int:
-        n = len(self.train)
-        return n // (self.batch_size * world) if world > 1 else math.ceil(n / self.batch_size)
 
-    def batches(self, epoch: int, rank: int, world: int):
-        rng = np.random.default_rng([self.seed, epoch])
-        order = rng.permutation(len(self.train))
-        B = self.batch_size
-        if self.by_length:
-            # sort within windows of 50 batches: batches of similar length, still shuffled
-            win = 50 * B * world
-            for s in range(0, len(order), win):
-                chunk = order[s:s + win]
-                order[s:s + win] = chunk[np.argsort(self.train.lengths[chunk], kind="stable")]
-        steps = self.steps_per_epoch(world)
-        cuts = [order[i * B * world:(i + 1) * B * world] for i in range(steps)]
-        drop_rng = np.random.default_rng([self.seed, epoch, rank, 1])
-        for j in rng.permutation(steps) if self.by_length else range(steps):
-            yield self.train.batch(cuts[j][rank::world] if world > 1 else cuts[j], self.feature_drop, drop_rng,
-                                   self.drop_to)
-
-    def loss(self, model, batch, state):
-        import torch.nn.functional as F
-
-        ids, y = batch
-        return F.cross_entropy(model(ids), y), int(y.shape[0]), None
-
-    def evaluate(self, model) -> dict:
-        import torch.nn.functional as F
-
-        device = next(model.parameters()).device
-        data = self.valid
-        order = np.argsort(data.lengths, kind="stable")
-        loss_sum, correct = 0.0, 0
-        for s in range(0, len(order), 512):
-            ids, y = data.batch(order[s:s + 512])
-            ids, y = ids.to(device), y.to(device)
-            logits = model(ids).float()
-            loss_sum += float(F.cross_entropy(logits, y, reduction="sum"))
-            correct += int((logits.argmax(dim=1) == y).sum())
-        n = max(1, len(data))
-        return {"valid_loss": loss_sum / n, "valid_acc": correct / n}
+def check_trainable(data: Labelled, what: str = "training data") -> None:
+    """Errors a user can fix: nothing to learn from."""
+    if not data.texts:
+        raise BadInput(f"no labelled examples in {data.source or what}")
+    classes = data.classes
+    if len(classes) < 2:
+        raise BadInput(f"{data.source or what} has only one class ({classes[0]!r}); a classifier needs two or more")
+    if not any(t.strip() for t in data.texts):
+        raise BadInput(f"every text in {data.source or what} is empty")
 
 
 def init_from_vectors(model, encoder: TextEncoder, kv, freeze: bool) -> dict:

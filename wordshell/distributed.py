@@ -34,6 +34,14 @@ def env_world() -> int:
         return 1
 
 
+def env_rank() -> int:
+    """This process's rank as torchrun (or `launch`) set it; 0 outside a distributed run."""
+    try:
+        return int(os.environ.get("RANK", "0"))
+    except ValueError:
+        return 0
+
+
 def setup(device_kind: str) -> Dist:
     """Join the process group when WORLD_SIZE > 1 (torchrun or `launch`); gloo on CPU, nccl on GPU."""
     world = env_world()

@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from wordshell import corpora
 from wordshell.errors import BadInput, CorruptFile
-from wordshell.store import atomic_write, read_vocab
+from wordshell.store import Store, atomic_write, read_vocab
+from wordshell.tokens import Tokenizer
 
 EOS, UNK = "<eos>", "<unk>"
 _ESC = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", " ": "\\s"}
@@ -132,6 +135,76 @@ def detach(state):
     if isinstance(state, (tuple, list)):
         return type(state)(detach(s) for s in state)
     return state.detach()
+
+
+# -- a corpus -> train and validation ids ------------------------------------------------
+
+@dataclass
+class LMData:
+    vocab: Vocab
+    train_ids: object          # torch LongTensor (N,)
+    valid_ids: object
+    tokenizer: Tokenizer
+    info: dict = field(default_factory=dict)
+
+
+def prepare(store: Store, corpus_spec: str, tokenizer: Tokenizer, level: str, *, min_count: int,
+            max_vocab: int | None, valid: str | None, valid_split: float, encoding: str | None,
+            vocab: Vocab | None = None, progress=None) -> LMData:
+    """Read, split (last `valid_split` of the text unless `valid` names a file/corpus) and encode."""
+    if not 0 < valid_split < 1:
+        raise BadInput("--valid-split must be between 0 and 1")
+    corpus = corpora.resolve(store, corpus_spec, encoding=encoding, progress=progress)
+    vcorpus = corpora.resolve(store, valid, encoding=encoding) if valid else None
+    info = {"name": corpus.name, "origin": corpus.origin, "fingerprint": corpus.fingerprint(store),
+            "valid": vcorpus.name if vcorpus else f"last {valid_split:g} of the corpus"}
+    if level == "char":
+        text_ids = list(char_tokens(corpus.lines()))
+        if not any(t != EOS for t in text_ids):
+            raise BadInput(f"corpus '{corpus.name}' is empty")
+        if vcorpus is not None:
+            train_toks, valid_toks = text_ids, list(char_tokens(vcorpus.lines()))
+        else:
+            cut = len(text_ids) - max(2, int(len(text_ids) * valid_split))
+            train_toks, valid_toks = text_ids[:cut], text_ids[cut:]
+        vocab = vocab or Vocab.build(Counter(train_toks), min_count, max_vocab, level="char")
+        train_ids, valid_ids = to_ids(train_toks, vocab), to_ids(valid_toks, vocab)
+    else:
+        path, stats = corpus.token_file(store, tokenizer, progress)
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        if vcorpus is not None:
+            train_lines = lines
+            vpath, _ = vcorpus.token_file(store, tokenizer)
+            with open(vpath, encoding="utf-8") as f:
+                valid_lines = [line for line in f.read().split("\n") if line]
+        else:
+            if len(lines) < 2:
+                raise BadInput(f"corpus '{corpus.name}' has only {len(lines)} line(s): too short to split off "
+                               "a validation part", "give --valid FILE")
+            n_valid = max(1, round(len(lines) * valid_split))
+            train_lines, valid_lines = lines[:-n_valid], lines[-n_valid:]
+
+        def toks(ls):
+            for line in ls:
+                yield from line.split()
+                yield EOS
+
+        if vocab is None:
+            counts = Counter()
+            for line in train_lines:
+                counts.update(line.split())
+            vocab = Vocab.build(counts, min_count, max_vocab, level="word")
+            if len(vocab) <= 2:
+                raise BadInput(f"no word occurs {min_count} times or more in '{corpus.name}'",
+                               "lower --min-count or use a bigger corpus")
+        train_ids, valid_ids = to_ids(toks(train_lines), vocab), to_ids(toks(valid_lines), vocab)
+    info.update(tokens=int(train_ids.numel() + (0 if vcorpus else valid_ids.numel())),
+                train_tokens=int(train_ids.numel()), valid_tokens=int(valid_ids.numel()),
+                train_unk=int((train_ids == 1).sum()), valid_unk=int((valid_ids == 1).sum()))
+    return LMData(vocab, train_ids, valid_ids, tokenizer, info)
 
 
 # -- the training task ----------------------------------------------------------------

@@ -1,152 +1,277 @@
-"""`train lm` behind the command: corpus -> vocabulary + ids -> model -> train.fit -> the store.
+"""`train lm`: options -> data -> model -> train.fit -> the store, in that order, in this one module.
+
+    LMOptions            every option of `train lm`, built once by the command
+    train_lm(...)        the whole run; returns model.json's content (the command shapes the Result)
 
     <model>/vocab.txt               written first, so a run still in training can be queried
     <model>/ckpt/last.safetensors   every --ckpt-every steps (state.json beside it)
     <model>/weights.safetensors     the best weights, at the end
-    <model>/model.json              LAST: its presence means "finished"
+    <model>/model.json              LAST (store.write_model): its presence means "finished"
 
-`--nproc N` runs `_worker` in N processes (distributed.launch); under torchrun every process
-runs the whole command and rank 0 writes the model.
+`--resume` takes the model, vocabulary and (unless given again) the training settings from the
+checkpoint. `--nproc N` runs `_worker` in N processes (distributed.launch); under torchrun every
+process runs the whole command and rank 0 writes the model.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
-from wordshell import corpora
-from wordshell.errors import BadInput
-from wordshell.lm_data import EOS, Vocab, char_tokens, to_ids
-from wordshell.store import Store
+from wordshell import distributed
+from wordshell.errors import BadInput, Cancelled, UsageError
+from wordshell.fit_progress import PPL, FitProgress
 from wordshell.tokens import Tokenizer
+
+DEFAULTS = {  # optimizer -> defaults that work at a fixed budget on PTB-sized data (see bench/)
+    "sgd": {"lr": 20.0, "clip": 0.25, "schedule": "plateau", "weight_decay": 0.0},
+    "adam": {"lr": 3e-3, "clip": 1.0, "schedule": "cosine", "weight_decay": 0.0},
+    "adamw": {"lr": 3e-3, "clip": 1.0, "schedule": "cosine", "weight_decay": 0.01},
+}
+# options a resumed run takes from the checkpoint unless given again
+TRAIN_KEYS_SAVED = ("optimizer", "lr", "weight_decay", "clip", "epochs", "max_steps", "time_budget",
+                    "eval_every", "ckpt_every", "schedule", "anneal", "warmup", "patience", "seed", "threads",
+                    "cpu_bf16", "bptt", "batch")
+# options a resumed run takes from the checkpoint always (its model and vocabulary cannot change)
+ARCH_KEYS = ("arch", "level", "min_count", "max_vocab", "layers", "hidden", "emb", "dropout", "tied", "context",
+             "adaptive")
 
 
 @dataclass
-class LMData:
-    vocab: Vocab
-    train_ids: object          # torch LongTensor (N,)
-    valid_ids: object
-    tokenizer: Tokenizer
-    info: dict = field(default_factory=dict)
+class LMOptions:
+    """The options of `train lm` (None = the default for the architecture or optimizer)."""
+
+    arch: str = "lstm"
+    level: str = "word"
+    min_count: int | None = None
+    max_vocab: int | None = None
+    layers: int | None = None
+    hidden: int | None = None
+    emb: int | None = None
+    dropout: float | None = None
+    tied: bool = False
+    context: int | None = None
+    adaptive: list | None = None
+    bptt: int = 35
+    batch: int = 20
+    optimizer: str = "adamw"
+    lr: float | None = None
+    weight_decay: float | None = None
+    clip: float | None = None
+    schedule: str | None = None
+    anneal: float = 4.0
+    warmup: int = 0
+    epochs: int | None = None
+    time_budget: float = 0.0
+    max_steps: int = 0
+    patience: int = 0
+    valid: str | None = None
+    valid_split: float = 0.1
+    eval_every: int = 0
+    ckpt_every: int = 200
+    seed: int = 1
+    device: str = "auto"
+    cpu_bf16: bool = False
+    threads: int = 0
+    nproc: int = 1
+    encoding: str | None = None
+    explicit: frozenset = field(default_factory=frozenset)  # the options the user gave (not defaults)
 
 
-def prepare(store: Store, corpus_spec: str, tokenizer: Tokenizer, level: str, *, min_count: int,
-            max_vocab: int | None, valid: str | None, valid_split: float, encoding: str | None,
-            vocab: Vocab | None = None, progress=None) -> LMData:
-    """Read, split (last `valid_split` of the text unless `valid` names a file/corpus) and encode."""
-    if not 0 < valid_split < 1:
-        raise BadInput("--valid-split must be between 0 and 1")
-    corpus = corpora.resolve(store, corpus_spec, encoding=encoding, progress=progress)
-    vcorpus = corpora.resolve(store, valid, encoding=encoding) if valid else None
-    info = {"name": corpus.name, "origin": corpus.origin, "fingerprint": corpus.fingerprint(store),
-            "valid": vcorpus.name if vcorpus else f"last {valid_split:g} of the corpus"}
-    if level == "char":
-        text_ids = list(char_tokens(corpus.lines()))
-        if not any(t != EOS for t in text_ids):
-            raise BadInput(f"corpus '{corpus.name}' is empty")
-        if vcorpus is not None:
-            train_toks, valid_toks = text_ids, list(char_tokens(vcorpus.lines()))
-        else:
-            cut = len(text_ids) - max(2, int(len(text_ids) * valid_split))
-            train_toks, valid_toks = text_ids[:cut], text_ids[cut:]
-        vocab = vocab or Vocab.build(Counter(train_toks), min_count, max_vocab, level="char")
-        train_ids, valid_ids = to_ids(train_toks, vocab), to_ids(valid_toks, vocab)
+def train_lm(session, name: str, corpus: str, tokenizer: Tokenizer, opts: LMOptions, *, resume: bool,
+             force: bool) -> dict | None:
+    """Train language model `name`; return its model.json content (None on ranks other than 0)."""
+    from wordshell.lm_data import Vocab, prepare
+    from wordshell.store import validate_name
+    from wordshell.train import read_state
+
+    store = session.store
+    validate_name(name)
+    d = store.model_dir(name)
+    rank0 = distributed.env_world() <= 1 or distributed.env_rank() == 0
+    resume = _check_start(session, name, resume, force, rank0)
+    saved = read_state(d / "ckpt") if resume else None
+    vocab = None
+    if saved:
+        opts, tokenizer = resumed_options(session, opts, saved)
+        vocab = Vocab.load(d / "vocab.txt", opts.level)
+    if opts.batch % opts.nproc:
+        raise BadInput(f"--batch {opts.batch} is not divisible by {opts.nproc} processes",
+                       "each process takes an equal share of the batch's columns")
+    min_count = opts.min_count or (1 if opts.level == "char" else 2)
+    progress = session.progress()
+    data = prepare(store, corpus, tokenizer, opts.level, min_count=min_count, max_vocab=opts.max_vocab,
+                   valid=opts.valid, valid_split=opts.valid_split, encoding=opts.encoding, vocab=vocab,
+                   progress=progress)
+    if saved:
+        kind, config = saved["meta"]["kind"], saved["meta"]["config"]
+        if saved["meta"].get("corpus", {}).get("fingerprint") != data.info["fingerprint"]:
+            session.note("warning: the corpus differs from the one this checkpoint was trained on")
     else:
-        path, stats = corpus.token_file(store, tokenizer, progress)
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        if vcorpus is not None:
-            train_lines = lines
-            vpath, _ = vcorpus.token_file(store, tokenizer)
-            with open(vpath, encoding="utf-8") as f:
-                valid_lines = [line for line in f.read().split("\n") if line]
+        kind, config = model_config(opts, len(data.vocab))
+    tc = train_config(opts, config)
+    if tc.cpu_bf16 and not opts.device.startswith("cuda"):
+        from wordshell.train_config import cpu_bf16_supported
+
+        if not cpu_bf16_supported():
+            session.note("note: this CPU has no native bfloat16 (avx512_bf16 or AMX): --bf16 is off, "
+                         "training runs in float32")
+    meta = {
+        "kind": kind, "config": config, "level": opts.level, "tokenizer": tokenizer.spec(),
+        "vocab_size": len(data.vocab), "min_count": min_count, "corpus": data.info,
+        "train": {**asdict(tc), "bptt": opts.bptt, "batch": opts.batch, "nproc": opts.nproc},
+        "command": session.command_line, "seed": opts.seed,
+    }
+    d.mkdir(parents=True, exist_ok=True)
+    if not saved and rank0:
+        data.vocab.save(d / "vocab.txt")
+    spec = RunSpec(name, kind, config, asdict(tc), opts.batch, opts.bptt, data.train_ids, data.valid_ids,
+                   str(d / "ckpt"), resume, {**meta, "family": "lm", "name": name}, progress=not session.quiet)
+    try:
+        if opts.nproc > 1 and distributed.env_world() <= 1:
+            result = distributed.launch(opts.nproc, _worker, spec)
         else:
-            if len(lines) < 2:
-                raise BadInput(f"corpus '{corpus.name}' has only {len(lines)} line(s): too short to split off "
-                               "a validation part", "give --valid FILE")
-            n_valid = max(1, round(len(lines) * valid_split))
-            train_lines, valid_lines = lines[:-n_valid], lines[-n_valid:]
+            from wordshell.progress import NullProgress
 
-        def toks(ls):
-            for line in ls:
-                yield from line.split()
-                yield EOS
-
-        if vocab is None:
-            counts = Counter()
-            for line in train_lines:
-                counts.update(line.split())
-            vocab = Vocab.build(counts, min_count, max_vocab, level="word")
-            if len(vocab) <= 2:
-                raise BadInput(f"no word occurs {min_count} times or more in '{corpus.name}'",
-                               "lower --min-count or use a bigger corpus")
-        train_ids, valid_ids = to_ids(toks(train_lines), vocab), to_ids(toks(valid_lines), vocab)
-    info.update(tokens=int(train_ids.numel() + (0 if vcorpus else valid_ids.numel())),
-                train_tokens=int(train_ids.numel()), valid_tokens=int(valid_ids.numel()),
-                train_unk=int((train_ids == 1).sum()), valid_unk=int((valid_ids == 1).sum()))
-    return LMData(vocab, train_ids, valid_ids, tokenizer, info)
+            try:
+                result = run(spec, [FitProgress(progress if rank0 else NullProgress(), f"train {name}", PPL)])
+                if distributed.env_world() > 1:  # started by torchrun
+                    distributed.shutdown()
+            finally:
+                progress.finish()
+    except KeyboardInterrupt:
+        raise Cancelled(f"training of '{name}' interrupted; continue with --resume") from None
+    if not rank0:
+        return None
+    full = finish(store, name, meta, result)
+    session.forget(name)
+    return {**full, "data": data.info}
 
 
-def model_config(arch: str, vocab_size: int, emb, hidden, layers, dropout, tied, context,
-                 adaptive: list | None = None) -> tuple[str, dict]:
-    from wordshell.kinds import kind_of
+def _check_start(session, name: str, resume: bool, force: bool, rank0: bool) -> bool:
+    """Refuse to overwrite without --force; clear the old model with it. Returns whether to resume."""
+    store = session.store
+    d = store.model_dir(name)
+    last = d / "ckpt" / "last.safetensors"
+    if resume and not last.is_file():
+        if store.has_model(name):
+            raise UsageError(f"model '{name}' has no checkpoint to resume from")
+        session.note(f"note: no checkpoint of '{name}' to resume; starting from scratch")
+        resume = False
+    if not resume:
+        if store.has_model(name) and not force:
+            raise UsageError(f"model '{name}' exists", "use --force to replace it, or --resume to train it further")
+        if last.is_file() and not force:
+            raise UsageError(f"an unfinished run of '{name}' left a checkpoint",
+                             "continue it with --resume, or start over with --force")
+        if d.exists() and force and rank0:
+            store.remove_model(name)
+    return resume
 
-    kind = kind_of("lm", arch)
-    if adaptive and arch == "ffnn":
+
+def resumed_options(session, opts: LMOptions, saved: dict) -> tuple[LMOptions, Tokenizer]:
+    """The options of a resumed run: the checkpoint's model and vocabulary, and its training settings
+    unless given again on the command line."""
+    smeta, strain = saved.get("meta") or {}, saved.get("train") or {}
+    ignored = sorted(k for k in ARCH_KEYS if k in opts.explicit)
+    if ignored:
+        session.note("note: --resume keeps the checkpoint's model and vocabulary; ignoring "
+                     + ", ".join("--" + k.replace("_", "-") for k in ignored))
+    saved_train = {**strain, **{k: v for k, v in (smeta.get("train") or {}).items() if k in ("bptt", "batch")}}
+    changes = {k: saved_train[k] for k in TRAIN_KEYS_SAVED if k not in opts.explicit and k in saved_train}
+    changes["level"] = smeta.get("level", "word")
+    return replace(opts, **changes), Tokenizer.from_spec(smeta.get("tokenizer"))
+
+
+def model_config(opts: LMOptions, vocab_size: int) -> tuple[str, dict]:
+    """(kind, config) of a new model from the options; bad sizes fail here, before any file is written."""
+    from wordshell.kinds import kind_of, model_class
+
+    kind = kind_of("lm", opts.arch)
+    emb, hidden, tied = opts.emb, opts.hidden, opts.tied
+    if opts.adaptive and opts.arch == "ffnn":
         raise BadInput("--adaptive is for the recurrent models (lstm, gru, rnn)")
-    if arch == "ffnn":
-        cfg = {"vocab_size": vocab_size, "context": context or 4, "emb": emb or 100, "hidden": hidden or 200,
-               "layers": layers or 1, "dropout": 0.2 if dropout is None else dropout, "tied": bool(tied)}
+    if opts.arch == "ffnn":
+        cfg = {"vocab_size": vocab_size, "context": opts.context or 4, "emb": emb or 100, "hidden": hidden or 200,
+               "layers": opts.layers or 1, "dropout": 0.2 if opts.dropout is None else opts.dropout,
+               "tied": bool(tied)}
         if tied and emb is None:  # tying needs emb == hidden
             cfg["emb"] = cfg["hidden"]
     else:
-        cfg = {"vocab_size": vocab_size, "cell": arch, "emb": emb or 200, "hidden": hidden or 200,
-               "layers": layers or 2, "dropout": 0.2 if dropout is None else dropout, "tied": bool(tied)}
-        if adaptive:
-            cfg["adaptive"] = [int(c) for c in adaptive if int(c) < vocab_size - 1] or None
+        cfg = {"vocab_size": vocab_size, "cell": opts.arch, "emb": emb or 200, "hidden": hidden or 200,
+               "layers": opts.layers or 2, "dropout": 0.2 if opts.dropout is None else opts.dropout,
+               "tied": bool(tied)}
+        if opts.adaptive:
+            cfg["adaptive"] = [int(c) for c in opts.adaptive if int(c) < vocab_size - 1] or None
         if tied and emb is None and hidden:
             cfg["emb"] = hidden
         if tied and hidden is None and emb:
             cfg["hidden"] = emb
+    model_class(kind).Config(**cfg).check()
     return kind, cfg
 
+
+def train_config(opts: LMOptions, config: dict):
+    """The loop's TrainConfig: the options, else the optimizer's defaults."""
+    from wordshell.train_config import TrainConfig
+
+    dflt = DEFAULTS[opts.optimizer]
+    epochs = opts.epochs or (0 if opts.time_budget or opts.max_steps else 10)  # 0 = no epoch limit
+    threads = opts.threads
+    if not threads:
+        threads = (auto_threads(config, opts.batch, opts.bptt) if opts.nproc == 1
+                   else max(1, (os.cpu_count() or 1) // opts.nproc))
+    tc = TrainConfig(optimizer=opts.optimizer, lr=opts.lr or dflt["lr"],
+                     weight_decay=dflt["weight_decay"] if opts.weight_decay is None else opts.weight_decay,
+                     clip=dflt["clip"] if opts.clip is None else opts.clip, epochs=epochs,
+                     max_steps=opts.max_steps, time_budget=opts.time_budget, eval_every=opts.eval_every,
+                     ckpt_every=opts.ckpt_every,
+                     # a time budget has a known end: decay the LR towards it instead of waiting for plateaus
+                     schedule=opts.schedule or ("cosine" if opts.time_budget else dflt["schedule"]),
+                     anneal=opts.anneal, warmup=opts.warmup, patience=opts.patience, device=opts.device,
+                     seed=opts.seed, threads=threads, cpu_bf16=opts.cpu_bf16)
+    tc.check()
+    return tc
+
+
+def auto_threads(config: dict, batch: int, bptt: int) -> int:
+    """1 thread for small models (OpenMP's barriers cost more than tiny matmuls gain), else auto-tune."""
+    h, v = config.get("hidden", 200), config["vocab_size"]
+    macs = batch * bptt * (8 * h * h * config.get("layers", 1) + h * v)
+    return 1 if macs < 20_000_000 or (os.cpu_count() or 1) == 1 else -1  # -1: the loop tunes 1 vs all
+
+
+# -- the run (in this process, or in each of --nproc processes) -------------------------------
 
 @dataclass
 class RunSpec:
     """Everything a training process needs (picklable for --nproc)."""
 
+    name: str
     kind: str
     config: dict
     train: dict                # TrainConfig as a dict
     batch: int
     bptt: int
-    train_ids: object
+    train_ids: object          # torch LongTensor (N,)
     valid_ids: object
     ckpt_dir: str
     resume: bool
-    meta: dict
+    meta: dict                 # stored in every checkpoint: a run in training can be loaded from ckpt/last
     progress: bool = True      # rank 0 prints progress to stderr (spawned processes)
 
 
-def build_task(spec: RunSpec):
+def run(spec: RunSpec, callbacks) -> dict:
     import torch
 
-    from wordshell.lm_data import LMTask
     from wordshell.kinds import build
+    from wordshell.lm_data import LMTask
+    from wordshell.train import fit
+    from wordshell.train_config import TrainConfig
 
     torch.manual_seed(spec.train.get("seed", 1))
-    model = build(spec.kind, spec.config)
-    return LMTask(model, spec.train_ids, spec.valid_ids, spec.batch, spec.bptt)
-
-
-def run(spec: RunSpec, callbacks) -> dict:
-    from wordshell.train import TrainConfig, fit
-
-    task = build_task(spec)
+    task = LMTask(build(spec.kind, spec.config), spec.train_ids, spec.valid_ids, spec.batch, spec.bptt)
     result = fit(task, TrainConfig.from_dict(spec.train), spec.ckpt_dir, callbacks, resume=spec.resume,
                  meta=spec.meta)
     result["params"] = sum(p.numel() for p in task.model.parameters())
@@ -154,60 +279,14 @@ def run(spec: RunSpec, callbacks) -> dict:
 
 
 def _worker(spec: RunSpec) -> dict:
-    import os
-
     from wordshell import progress as prog
 
-    rank0 = os.environ.get("RANK", "0") == "0"
+    rank0 = distributed.env_rank() == 0
     p = prog.for_stream(sys.stderr, quiet=not (spec.progress and rank0))
-    return run(spec, [ProgressCallback(p, spec.meta.get("name", "lm"))])
+    return run(spec, [FitProgress(p, f"train {spec.name}", PPL)])
 
 
-def run_distributed(spec: RunSpec, nproc: int) -> dict:
-    from wordshell.distributed import launch
-
-    return launch(nproc, _worker, spec)
-
-
-class ProgressCallback:
-    """train.fit callbacks -> a wordshell Progress (bar on a TTY, lines in a pipe, job status)."""
-
-    def __init__(self, progress, name: str):
-        self.p = progress
-        self.name = name
-        self.ppl = None
-        self.t0 = time.monotonic()
-
-    def on_start(self, info):
-        total = info["total_steps"]
-        self.done0 = info["step"]
-        self.p.start(f"train {self.name}", total, "steps")
-        if info.get("resumed"):
-            self.p.log(f"resumed at step {info['step']} (epoch {info['epoch']:.2f})")
-
-    def on_step(self, info):
-        from wordshell.progress import fmt_count, fmt_duration
-
-        m = {"loss": round(info["avg_loss"], 3), "valid_ppl": self.ppl, "lr": f"{info['lr']:.3g}"}
-        if info.get("tokens_per_sec"):
-            m["tok/s"] = fmt_count(info["tokens_per_sec"])
-        if info.get("eta") is not None and not info.get("total_steps"):
-            m["eta"] = fmt_duration(info["eta"])
-        self.p.update(info["step"], **m)
-
-    def on_eval(self, info):
-        m = info["metrics"]
-        self.ppl = round(m.get("valid_ppl", float("nan")), 2)
-        star = "  *best" if info.get("improved") else ""
-        self.p.log(f"epoch {m['epoch']:.2f} step {m['step']}: train loss {m.get('train_loss', float('nan')):.4f}"
-                   f"  valid loss {m['valid_loss']:.4f}  ppl {m['valid_ppl']:.2f}  lr {m['lr']:.3g}"
-                   f"  {m['elapsed']:.0f}s{star}")
-
-    def on_end(self, info):
-        self.p.finish()
-
-
-def finish(store: Store, name: str, meta: dict, result: dict) -> dict:
+def finish(store, name: str, meta: dict, result: dict) -> dict:
     """best.safetensors -> weights.safetensors, then model.json (last)."""
     from wordshell import checkpoint as ck
     from wordshell.train import training_summary

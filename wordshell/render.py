@@ -21,6 +21,13 @@ from typing import IO, Any, Iterable, Sequence
 from wordshell.result import Result
 
 FORMATS = ("table", "tsv", "json")
+# style name -> ANSI SGR code: the only colours wordshell writes itself (tables are coloured by rich)
+STYLES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "orange": "38;5;208"}
+
+
+def paint(text: str, style: str, on: bool = True) -> str:
+    """`text` in `style` (a STYLES name) when `on`, else as it is."""
+    return f"\x1b[{STYLES[style]}m{text}\x1b[0m" if on and text else text
 
 
 def isatty(stream, default: bool = False) -> bool:
@@ -131,7 +138,10 @@ class Renderer:
 
     # -- formats -----------------------------------------------------------
     def _text(self, r: Result) -> None:
+        colour = self.fmt == "table"
         for chunk in r.text:
+            if isinstance(chunk, tuple):  # a Span
+                chunk = paint(chunk[0], chunk[1], colour)
             self.out.write(chunk)
             self.out.flush()
         self._notes(r.notes, to_err=self.fmt != "table")
@@ -231,7 +241,6 @@ class Renderer:
 def error_line(message: str, out: IO[str], color: bool | None = None) -> None:
     """The one red line a user sees for a WordshellError."""
     use_color = color if color is not None else isatty(out)
-    text = f"error: {message}"
-    out.write(f"\x1b[31m{text}\x1b[0m\n" if use_color else text + "\n")
+    out.write(paint(f"error: {message}", "red", use_color) + "\n")
     out.flush()
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shlex
 import sys
 import threading
@@ -26,7 +27,7 @@ import time
 from typing import IO, Iterable
 
 from wordshell import __version__
-from wordshell.render import error_line
+from wordshell.render import error_line, paint
 
 BANNER = f"wordshell {__version__}: 'help' lists commands, Tab completes, 'quit' or Ctrl-D leaves"
 REPL_HELP = """\
@@ -94,6 +95,9 @@ def run_line(line: Line, session, err: IO[str] | None = None) -> int:
 
 # -- batch mode -------------------------------------------------------------------
 
+_ERROR_HEAD = re.compile(r"^(\x1b\[[0-9;]*m)?error: ")
+
+
 class _LineTagged:
     """stderr that says which script line an error comes from: 'error: line 5: ...'."""
 
@@ -101,10 +105,9 @@ class _LineTagged:
         self._stream, self._tag = stream, f"line {lineno}: "
 
     def write(self, text: str) -> int:
-        for head in ("error: ", "\x1b[31merror: "):
-            if text.startswith(head):
-                text = head + self._tag + text[len(head):]
-                break
+        m = _ERROR_HEAD.match(text)  # 'error: ', maybe coloured
+        if m:
+            text = m.group() + self._tag + text[m.end():]
         return self._stream.write(text)
 
     def __getattr__(self, name):
@@ -227,12 +230,12 @@ class JobWatcher(threading.Thread):
         elif prev is None or prev[1] != j.state:
             took = fmt_duration(j.elapsed)
             if j.state == "done":
-                out.append(f"\x1b[32m{tag} done in {took}: model '{j.model}' is ready\x1b[0m")
+                out.append(paint(f"{tag} done in {took}: model '{j.model}' is ready", "green"))
             elif j.state == "failed":
-                out.append(f"\x1b[31m{tag} failed: {j.status.get('error') or '?'} (see 'jobs log {j.id}')\x1b[0m")
+                out.append(paint(f"{tag} failed: {j.status.get('error') or '?'} (see 'jobs log {j.id}')", "red"))
             else:
                 why = f": {j.status['error']}" if j.status.get("error") else ""
-                out.append(f"\x1b[33m{tag} {j.state_text} after {took}{why}\x1b[0m")
+                out.append(paint(f"{tag} {j.state_text} after {took}{why}", "yellow"))
         return out
 
     def flush(self) -> None:

@@ -8,7 +8,14 @@ they are computed and the renderer flushes each one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
+
+
+class Span(NamedTuple):
+    """A piece of streamed text with a style name (render.STYLES), coloured only on a terminal."""
+
+    text: str
+    style: str
 
 
 @dataclass
@@ -21,8 +28,8 @@ class Result:
     keys: Sequence[str] | None = None
     # A one-line outcome for commands that act rather than answer ("saved model m").
     message: str = ""
-    # Text streamed as it is produced (generate); printed as-is, no table.
-    text: Iterable[str] | None = None
+    # Text streamed as it is produced (generate); printed as-is, no table. Spans are coloured in tables.
+    text: Iterable[str | Span] | None = None
     # Column index -> style name for the table view (e.g. {0: "bold"}).
     styles: dict[int, str] = field(default_factory=dict)
     # True when `rows` yields lists of rows (batches): each batch is written, then flushed once.

@@ -164,6 +164,13 @@ class Session:
         name = self.model_name(name, ("vectors",))
         return self.cached("vectors", name, lambda: KeyedVectors.from_store(self.store, name))
 
+    def classifier(self, name: str | None):
+        """The predictor of a stored classifier (numpy for bag, torch for the RNNs), loaded once."""
+        from wordshell.clf_predict import load_predictor
+
+        name = self.model_name(name, ("classifier",))
+        return self.cached("classifier", name, lambda: load_predictor(self.store, name))
+
     # -- jobs -------------------------------------------------------------------
     @property
     def jobs(self):

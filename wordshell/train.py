@@ -29,9 +29,9 @@ What a Task must provide (duck-typed; this is the contract)
     task.steps_per_epoch(world) -> int      for ETA and step-based LR schedules
     task.ddp_find_unused = True     when some parameters get no gradient in some steps (DDP needs to know)
 
-The loop, top to bottom: lr (schedule) -> batch -> forward/loss (autocast bf16 on CUDA; on CPU
-with cpu_bf16) ->
-backward -> clip (config.clip > 0) -> optimizer step -> [eval] -> [checkpoint]. Evaluation runs
+The loop, top to bottom (`Run.loop`): lr (schedule) -> batch -> forward/loss (autocast bf16 on CUDA;
+on CPU with cpu_bf16) -> backward -> clip (config.clip > 0) -> optimizer step -> [eval] -> [checkpoint].
+The schedule, speed and ETA are small pure functions in train_config.py. Evaluation runs
 every `eval_every` steps (0 = only at epoch ends) and at every epoch end; a checkpoint
 (`ckpt_dir/last.safetensors` + `state.json`, atomic) every `ckpt_every` steps, at every eval
 and at the end; `ckpt_dir/best.safetensors` whenever the primary metric improves.
@@ -47,6 +47,8 @@ state and the position inside the epoch, so a resumed run matches an uninterrupt
 
     >>> result = fit(task, TrainConfig(optimizer="sgd", lr=20, clip=0.25, epochs=3), "ckpt")  # doctest: +SKIP
     >>> result["best"]["valid_ppl"]                                                               # doctest: +SKIP
+
+(Over 300 lines: the Task contract above is a fifth of it, and the loop's steps read best in one place.)
 """
 
 from __future__ import annotations
@@ -55,64 +57,16 @@ import math
 import os
 import time
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
 
 from wordshell import checkpoint as ck
 from wordshell import distributed
 from wordshell.errors import BadInput, Cancelled, CorruptFile
+from wordshell.train_config import (Clock, TrainConfig, cpu_bf16_supported, eta, lr_at, make_optimizer,
+                                    planned_steps, resolve_device, to_device)
 from wordshell.train_runtime import StopFlag, ThreadTuner
-
-OPTIMIZERS = ("sgd", "adam", "adamw")
-SCHEDULES = ("none", "plateau", "cosine", "linear")
-
-
-@dataclass
-class TrainConfig:
-    optimizer: str = "adamw"        # sgd | adam | adamw
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    momentum: float = 0.0           # SGD only
-    betas: list = field(default_factory=lambda: [0.9, 0.999])  # Adam(W) only
-    clip: float = 0.0               # max gradient norm; 0 = off (watch gradients explode)
-    epochs: int = 10                # 0 = no epoch limit (then max_steps or time_budget must be set)
-    max_steps: int = 0              # 0 = no limit
-    time_budget: float = 0.0        # seconds of training (evals included); 0 = no limit
-    eval_every: int = 0             # steps; 0 = at epoch ends only
-    ckpt_every: int = 200           # steps; 0 = at evals only
-    schedule: str = "plateau"       # none | plateau (lr /= anneal when the metric does not improve)
-    anneal: float = 4.0             #   | cosine | linear (decay to min_lr_frac at the end of the
-    min_lr_frac: float = 0.0        #     epochs, steps or time budget, whichever ends first)
-    warmup: int = 0                 # steps of linear warm-up
-    patience: int = 0               # stop after this many evals without improvement; 0 = off
-    device: str = "auto"            # auto | cpu | cuda | cuda:N
-    amp: bool = True                # bf16 autocast on CUDA
-    cpu_bf16: bool = False          # bf16 autocast for the training steps on CPU too (matmuls in bfloat16,
-                                    #   weights, optimizer and evaluation in float32): ~1.7x faster LSTMs
-                                    #   on CPUs with avx512_bf16/AMX, slower on CPUs without (measure)
-    seed: int = 1
-    threads: int = 0                # torch.set_num_threads; 0 = torch's default; -1 = auto-tune on CPU
-                                    #   (time 1 vs all threads, keep the faster: train_runtime.ThreadTuner)
-
-    def check(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
-            raise BadInput(f"unknown optimizer {self.optimizer!r}", "choose " + ", ".join(OPTIMIZERS))
-        if self.schedule not in SCHEDULES:
-            raise BadInput(f"unknown LR schedule {self.schedule!r}", "choose " + ", ".join(SCHEDULES))
-        if not self.lr > 0:
-            raise BadInput("--lr must be positive")
-        if self.clip < 0 or self.epochs < 0 or self.max_steps < 0 or self.time_budget < 0:
-            raise BadInput("--clip, --epochs, --max-steps and --time must not be negative")
-        if not (self.epochs or self.max_steps or self.time_budget):
-            raise BadInput("nothing bounds the training: give epochs, max steps or a time budget")
-        if self.anneal < 1:
-            raise BadInput("the annealing factor must be at least 1")
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
 
 
 class Callback:
@@ -123,55 +77,6 @@ class Callback:
     def on_eval(self, info: dict) -> None: ...
     def on_checkpoint(self, info: dict) -> None: ...
     def on_end(self, info: dict) -> None: ...
-
-
-def resolve_device(spec: str, local_rank: int = 0) -> str:
-    import torch
-
-    if spec == "auto":
-        spec = "cuda" if torch.cuda.is_available() else "cpu"
-    if spec.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise BadInput("--device cuda: no CUDA GPU is available here", "use --device cpu")
-        if spec == "cuda":
-            spec = f"cuda:{local_rank % torch.cuda.device_count()}"
-    elif spec != "cpu":
-        raise BadInput(f"unknown device {spec!r}", "use cpu, cuda or cuda:N")
-    return spec
-
-
-def cpu_bf16_supported() -> bool:
-    """Whether this CPU runs bfloat16 natively (avx512_bf16 / AMX). Without it oneDNN cannot build a bf16
-    LSTM at all ("could not create a primitive descriptor"), and emulated bf16 would be slower than float32,
-    so `cpu_bf16` falls back to float32 there (the LM command says so)."""
-    import torch
-
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
-
-
-def make_optimizer(model, cfg: TrainConfig):
-    import torch
-
-    params = [p for p in model.parameters() if p.requires_grad]
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    cls = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW
-    return cls(params, lr=cfg.lr, betas=tuple(cfg.betas), weight_decay=cfg.weight_decay)
-
-
-def to_device(batch, device):
-    import torch
-
-    if isinstance(batch, torch.Tensor):
-        return batch.to(device, non_blocking=True)
-    if isinstance(batch, (tuple, list)):
-        return type(batch)(to_device(b, device) for b in batch)
-    if isinstance(batch, dict):
-        return {k: to_device(v, device) for k, v in batch.items()}
-    return batch
 
 
 @dataclass
@@ -201,6 +106,7 @@ def fit(task, config: TrainConfig, ckpt_dir: str | os.PathLike, callbacks=(), re
 
     `meta` (JSON) is stored in every checkpoint's state (the LM command keeps the model's kind,
     config and tokenizer there, so a model still in training can be loaded from ckpt/last).
+    Threads set for the run (config.threads) are restored afterwards.
     """
     import torch
 
@@ -209,229 +115,240 @@ def fit(task, config: TrainConfig, ckpt_dir: str | os.PathLike, callbacks=(), re
     if config.threads > 0:
         torch.set_num_threads(config.threads)
     try:
-        return _fit(task, config, ckpt_dir, callbacks, resume, meta)
+        return Run(task, config, Path(ckpt_dir), list(callbacks or []), resume, meta).loop()
     finally:
         torch.set_num_threads(threads)
 
 
-def _fit(task, config, ckpt_dir, callbacks, resume, meta) -> dict:
-    import torch
+class Run:
+    """One call of `fit`: the model, optimizer and run state, and the steps of the loop as methods."""
 
-    kind = "cuda" if resolve_device(config.device).startswith("cuda") else "cpu"
-    dist = distributed.setup(kind)
-    device = resolve_device(config.device, dist.local_rank)
-    ckpt_dir = Path(ckpt_dir)
-    callbacks = list(callbacks or [])
-    unit = getattr(task, "unit", "items")
-    primary, direction = getattr(task, "primary", ("valid_loss", "min"))
+    def __init__(self, task, config: TrainConfig, ckpt_dir: Path, callbacks: list, resume: bool,
+                 meta: dict | None):
+        import torch
 
-    def fire(hook: str, info: dict) -> None:
-        if dist.main:
-            for cb in callbacks:
+        self.task, self.config, self.ckpt_dir, self.callbacks, self.meta = task, config, ckpt_dir, callbacks, meta
+        kind = "cuda" if resolve_device(config.device).startswith("cuda") else "cpu"
+        self.dist = distributed.setup(kind)
+        self.device = resolve_device(config.device, self.dist.local_rank)
+        self.unit = getattr(task, "unit", "items")
+        self.primary, self.direction = getattr(task, "primary", ("valid_loss", "min"))
+        self.model = task.model.to(self.device)
+        self.opt = make_optimizer(self.model, config)
+        self.last = ckpt_dir / "last.safetensors"
+        self.state, self.carry = RunState(), None
+        if resume and self.last.is_file():
+            saved, self.carry = ck.restore_run(self.last, self.model, self.opt, self.dist, self.device)
+            try:
+                self.state = RunState(**saved["run"])
+            except TypeError as e:
+                raise CorruptFile(f"cannot resume from {self.last}: {e}") from None
+        else:
+            import random
+
+            import numpy as np
+
+            torch.manual_seed(config.seed + 7919 * self.dist.rank)
+            random.seed(config.seed + self.dist.rank)
+            np.random.seed((config.seed + self.dist.rank) % 2**32)
+        self.train_model = self.model
+        if self.dist.world > 1:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            self.train_model = DDP(self.model, device_ids=[self.device] if kind == "cuda" else None,
+                                   find_unused_parameters=bool(getattr(task, "ddp_find_unused", False)))
+        self.steps_per_epoch = task.steps_per_epoch(self.dist.world) if hasattr(task, "steps_per_epoch") else None
+        self.total_steps = planned_steps(config, self.steps_per_epoch)
+        self.amp = torch.autocast("cuda", dtype=torch.bfloat16) if kind == "cuda" and config.amp else nullcontext()
+        # CPU bf16 speeds up the training steps only; evaluation stays float32 (the reported metric is exact)
+        self.cpu_bf16 = kind == "cpu" and config.cpu_bf16 and cpu_bf16_supported()
+        self.train_amp = torch.autocast("cpu", dtype=torch.bfloat16) if self.cpu_bf16 else self.amp
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+        self.tuner = None
+        if config.threads < 0 and kind == "cpu" and self.dist.world == 1 and torch.get_num_threads() > 1:
+            self.tuner = ThreadTuner(torch.get_num_threads())
+        self.clock = Clock(self.state.elapsed, self.state.items, self.state.step)
+
+    # -- the loop ----------------------------------------------------------------------
+    def loop(self) -> dict:
+        config, state = self.config, self.state
+        self.fire("on_start", self.info(resumed=state.step > 0))
+        stop = self.stop_before_start()
+        self.model.train()
+        with StopFlag() as flag:
+            while not stop and (state.epoch < config.epochs or not config.epochs):
+                batches = self.task.batches(state.epoch, self.dist.rank, self.dist.world)
+                if state.batch_in_epoch:  # resumed inside an epoch: skip what is done
+                    batches = islice(batches, state.batch_in_epoch, None)
+                else:
+                    self.carry = None
+                for batch in batches:
+                    lr = self.lr()
+                    loss, grad_norm = self.step(batch, lr)
+                    self.fire("on_step", self.info(lr=lr, loss=loss, avg_loss=state.loss_sum / state.loss_items,
+                                                   grad_norm=grad_norm))
+                    stop = self.stop_after_step(flag)
+                    if config.eval_every and state.step % config.eval_every == 0 and not stop:
+                        if self.evaluate():
+                            stop = "patience"
+                        self.save()
+                    elif config.ckpt_every and state.step % config.ckpt_every == 0 and not stop:
+                        self.save()
+                    if stop:
+                        break
+                else:  # the epoch ran to its end
+                    state.epoch += 1
+                    state.batch_in_epoch = 0
+                    if state.last_eval_step != state.step and self.evaluate():
+                        stop = "patience"
+                    self.save()
+            stop = stop or "epochs"
+            if stop == "cancelled" or flag.set:
+                state.stopped = "cancelled"
+                self.save()
+                raise Cancelled(f"training stopped at step {state.step}; continue with --resume")
+            if state.last_eval_step != state.step:
+                self.evaluate()
+            state.stopped = stop if stop != "done" else "epochs"
+            self.save()
+        result = {"step": state.step, "epoch": state.epoch, "stopped": state.stopped, "best": state.best_metrics,
+                  "last": state.last_metrics, "history": state.history, "elapsed": self.clock.elapsed(),
+                  "device": self.device, "world": self.dist.world, f"{self.unit}_per_sec": self.speed(),
+                  "items": state.items, "unit": self.unit, "cpu_bf16": self.cpu_bf16,
+                  "best_path": str(self.ckpt_dir / "best.safetensors")}
+        self.fire("on_end", self.info(result=result))
+        return result
+
+    def step(self, batch, lr: float) -> tuple[float, float | None]:
+        """One optimizer step on one batch: (its mean loss, the gradient norm before clipping or None)."""
+        import torch
+
+        state = self.state
+        for g in self.opt.param_groups:
+            g["lr"] = lr
+        batch = to_device(batch, self.device)
+        if self.tuner is not None:
+            self.tuner.before_step()
+        with self.train_amp:
+            loss, n, self.carry = self.task.loss(self.train_model, batch, self.carry)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = None
+        if self.config.clip > 0:
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(self.params, self.config.clip))
+        self.opt.step()
+        value = float(loss.detach())
+        if self.tuner is not None:
+            self.tuner.after_step()
+        if not math.isfinite(value):
+            raise BadInput(f"training diverged at step {state.step + 1} (loss {value})",
+                           "lower --lr or set --clip (e.g. 0.25)")
+        state.step += 1
+        state.batch_in_epoch += 1
+        state.items += int(n) * self.dist.world
+        state.loss_sum += value * int(n)
+        state.loss_items += int(n)
+        return value, grad_norm
+
+    def evaluate(self) -> bool:
+        """Validation + best/plateau/patience bookkeeping; True = stop (patience)."""
+        import torch
+
+        state = self.state
+        t0 = time.monotonic()
+        self.model.eval()
+        with torch.no_grad(), self.amp:
+            metrics = dict(self.task.evaluate(self.model))
+        self.model.train()
+        self.clock.eval_secs += time.monotonic() - t0
+        row = {"step": state.step, "epoch": round(self.epoch_progress(), 4)}
+        if self.dist.world > 1:  # the train loss over all ranks' items
+            import torch.distributed as tdist
+
+            t = torch.tensor([state.loss_sum, float(state.loss_items)], dtype=torch.float64, device=self.device)
+            tdist.all_reduce(t)
+            state.loss_sum, state.loss_items = float(t[0]), int(t[1])
+        if state.loss_items:
+            row["train_loss"] = state.loss_sum / state.loss_items
+        row.update({k: float(v) for k, v in metrics.items()})
+        row.update(lr=self.lr(), elapsed=round(self.clock.elapsed(), 3))
+        if self.speed():
+            row[f"{self.unit}_per_sec"] = round(self.speed(), 1)
+        state.loss_sum, state.loss_items, state.last_eval_step = 0.0, 0, state.step
+        value = metrics.get(self.primary)
+        improved = value is not None and (state.best is None or
+                                          (value < state.best if self.direction == "min" else value > state.best))
+        if improved:
+            state.best, state.best_metrics, state.bad_evals = float(value), dict(row), 0
+            if self.dist.main:
+                ck.save_weights(self.model, self.ckpt_dir / "best.safetensors", {"step": state.step, self.primary: value})
+        elif value is not None:
+            state.bad_evals += 1
+            if self.config.schedule == "plateau":
+                state.lr_scale /= self.config.anneal
+        state.history.append(row)
+        state.last_metrics = dict(row)
+        self.fire("on_eval", self.info(metrics=row, best=state.best, improved=improved))
+        return bool(self.config.patience and state.bad_evals >= self.config.patience)
+
+    def save(self) -> None:
+        """ckpt/last: weights, optimizer, RNG, carried state and the run state, in one atomic file."""
+        self.state.elapsed = self.clock.elapsed()
+        ck.save_run(self.last, self.model, self.opt, {"run": asdict(self.state), "train": asdict(self.config),
+                                                      "meta": self.meta or {}}, self.carry, self.dist)
+        self.fire("on_checkpoint", self.info(path=str(self.last)))
+
+    # -- when to stop ----------------------------------------------------------------------
+    def stop_before_start(self) -> str:
+        state, config = self.state, self.config
+        stop = ""
+        if state.stopped == "epochs" and config.epochs and state.epoch >= config.epochs:
+            stop = "done"  # a finished run resumed with nothing more to do
+        if config.max_steps and state.step >= config.max_steps:
+            stop = "max_steps"
+        if config.time_budget and state.elapsed >= config.time_budget:
+            stop = "time"
+        return stop
+
+    def stop_after_step(self, flag: StopFlag) -> str:
+        state, config = self.state, self.config
+        stop = ""
+        if config.max_steps and state.step >= config.max_steps:
+            stop = "max_steps"
+        if config.time_budget and self.clock.elapsed() >= config.time_budget:
+            stop = "time"
+        if distributed.any_flag(bool(stop) or flag.set, self.dist, self.device):  # every rank stops together
+            stop = stop or ("cancelled" if flag.set else "other rank")
+        return stop
+
+    # -- figures for the callbacks ------------------------------------------------------------
+    def lr(self) -> float:
+        return lr_at(self.config, self.state.step, self.total_steps, self.clock.elapsed(), self.state.lr_scale)
+
+    def speed(self) -> float | None:
+        return self.clock.speed(self.state.items)
+
+    def epoch_progress(self) -> float:
+        spe = self.steps_per_epoch or 0
+        return self.state.epoch + (self.state.batch_in_epoch / spe if spe else 0)
+
+    def info(self, **extra) -> dict:
+        state, config = self.state, self.config
+        per_step = self.clock.secs_per_step(state.step) if self.speed() else None
+        budget_left = config.time_budget - self.clock.elapsed() if config.time_budget else None
+        steps_left = self.total_steps - state.step if self.total_steps else None
+        return {"step": state.step, "epoch": self.epoch_progress(), "steps_per_epoch": self.steps_per_epoch,
+                "total_steps": self.total_steps, "lr": self.lr(), "items": state.items,
+                f"{self.unit}_per_sec": self.speed(), "items_per_sec": self.speed(), "unit": self.unit,
+                "elapsed": self.clock.elapsed(), "eta": eta(steps_left, per_step, budget_left),
+                "world": self.dist.world, "device": self.device, **extra}
+
+    def fire(self, hook: str, info: dict) -> None:
+        if self.dist.main:
+            for cb in self.callbacks:
                 fn = getattr(cb, hook, None)
                 if fn is not None:
                     fn(info)
-
-    model = task.model.to(device)
-    opt = make_optimizer(model, config)
-    run, carry = RunState(), None
-    last = ckpt_dir / "last.safetensors"
-    if resume and last.is_file():
-        state, carry = ck.restore_run(last, model, opt, dist, device)
-        try:
-            run = RunState(**state["run"])
-        except TypeError as e:
-            raise CorruptFile(f"cannot resume from {last}: {e}") from None
-    else:
-        import random
-
-        import numpy as np
-
-        torch.manual_seed(config.seed + 7919 * dist.rank)
-        random.seed(config.seed + dist.rank)
-        np.random.seed((config.seed + dist.rank) % 2**32)
-    train_model = model
-    if dist.world > 1:
-        from torch.nn.parallel import DistributedDataParallel as DDP
-
-        train_model = DDP(model, device_ids=[device] if kind == "cuda" else None,
-                          find_unused_parameters=bool(getattr(task, "ddp_find_unused", False)))
-    steps_per_epoch = task.steps_per_epoch(dist.world) if hasattr(task, "steps_per_epoch") else None
-    total_steps = steps_per_epoch * config.epochs if steps_per_epoch and config.epochs else None
-    if config.max_steps:
-        total_steps = min(total_steps or config.max_steps, config.max_steps)
-    amp = (torch.autocast("cuda", dtype=torch.bfloat16) if kind == "cuda" and config.amp else nullcontext())
-    # CPU bf16 speeds up the training steps only; evaluation stays float32 (the reported metric is exact)
-    cpu_bf16 = kind == "cpu" and config.cpu_bf16 and cpu_bf16_supported()  # else float32 (see the function)
-    train_amp = torch.autocast("cpu", dtype=torch.bfloat16) if cpu_bf16 else amp
-    params = [p for p in model.parameters() if p.requires_grad]
-    t_session = time.monotonic()
-    elapsed0, items0, eval_secs = run.elapsed, run.items, 0.0
-
-    def elapsed() -> float:  # training seconds over all sessions of this run
-        return elapsed0 + time.monotonic() - t_session
-
-    def speed() -> float | None:
-        secs = time.monotonic() - t_session - eval_secs
-        return (run.items - items0) / secs if secs > 0 and run.items > items0 else None
-
-    def current_lr() -> float:
-        lr = config.lr * run.lr_scale
-        if config.schedule in ("cosine", "linear"):
-            fracs = [run.step / total_steps] if total_steps else []
-            if config.time_budget:
-                fracs.append(elapsed() / config.time_budget)
-            p = min(1.0, max(fracs)) if fracs else 0.0
-            shape = 0.5 * (1 + math.cos(math.pi * p)) if config.schedule == "cosine" else 1 - p
-            lr *= config.min_lr_frac + (1 - config.min_lr_frac) * shape
-        if config.warmup and run.step < config.warmup:
-            lr *= (run.step + 1) / config.warmup
-        return lr
-
-    def eta() -> float | None:
-        s = speed()
-        guesses = []
-        if total_steps and run.step and s:
-            per_step = (time.monotonic() - t_session) / max(1, run.step - start_step)
-            guesses.append(max(0.0, (total_steps - run.step) * per_step))
-        if config.time_budget:
-            guesses.append(max(0.0, config.time_budget - elapsed()))
-        return min(guesses) if guesses else None
-
-    def info(**extra) -> dict:
-        spe = steps_per_epoch or 0
-        return {"step": run.step, "epoch": run.epoch + (run.batch_in_epoch / spe if spe else 0),
-                "steps_per_epoch": steps_per_epoch, "total_steps": total_steps, "lr": current_lr(),
-                "items": run.items, f"{unit}_per_sec": speed(), "items_per_sec": speed(), "unit": unit,
-                "elapsed": elapsed(), "eta": eta(), "world": dist.world, "device": device, **extra}
-
-    def save_last() -> None:
-        run.elapsed = elapsed()
-        ck.save_run(last, model, opt, {"run": asdict(run), "train": asdict(config), "meta": meta or {}}, carry, dist)
-        fire("on_checkpoint", info(path=str(last)))
-
-    def evaluate() -> bool:
-        """Validation + best/plateau/patience bookkeeping; True = stop (patience)."""
-        nonlocal eval_secs
-        t0 = time.monotonic()
-        model.eval()
-        with torch.no_grad(), amp:
-            metrics = dict(task.evaluate(model))
-        model.train()
-        eval_secs += time.monotonic() - t0
-        row = {"step": run.step, "epoch": round(info()["epoch"], 4)}
-        if dist.world > 1:  # the train loss over all ranks' items
-            import torch.distributed as tdist
-
-            t = torch.tensor([run.loss_sum, float(run.loss_items)], dtype=torch.float64, device=device)
-            tdist.all_reduce(t)
-            run.loss_sum, run.loss_items = float(t[0]), int(t[1])
-        if run.loss_items:
-            row["train_loss"] = run.loss_sum / run.loss_items
-        row.update({k: float(v) for k, v in metrics.items()})
-        row.update(lr=current_lr(), elapsed=round(elapsed(), 3))
-        if speed():
-            row[f"{unit}_per_sec"] = round(speed(), 1)
-        run.loss_sum, run.loss_items, run.last_eval_step = 0.0, 0, run.step
-        value = metrics.get(primary)
-        improved = value is not None and (run.best is None or
-                                          (value < run.best if direction == "min" else value > run.best))
-        if improved:
-            run.best, run.best_metrics, run.bad_evals = float(value), dict(row), 0
-            if dist.main:
-                ck.save_weights(model, ckpt_dir / "best.safetensors", {"step": run.step, primary: value})
-        elif value is not None:
-            run.bad_evals += 1
-            if config.schedule == "plateau":
-                run.lr_scale /= config.anneal
-        run.history.append(row)
-        run.last_metrics = dict(row)
-        fire("on_eval", info(metrics=row, best=run.best, improved=improved))
-        return bool(config.patience and run.bad_evals >= config.patience)
-
-    start_step = run.step
-    fire("on_start", info(resumed=run.step > 0))
-    stop = ""
-    if run.stopped == "epochs" and config.epochs and run.epoch >= config.epochs:
-        stop = "done"  # a finished run resumed with nothing more to do
-    if config.max_steps and run.step >= config.max_steps:
-        stop = "max_steps"
-    if config.time_budget and run.elapsed >= config.time_budget:
-        stop = "time"
-    tuner = None
-    if config.threads < 0 and kind == "cpu" and dist.world == 1 and torch.get_num_threads() > 1:
-        tuner = ThreadTuner(torch.get_num_threads())
-    model.train()
-    with StopFlag() as flag:
-        while not stop and (run.epoch < config.epochs or not config.epochs):
-            batches = task.batches(run.epoch, dist.rank, dist.world)
-            if run.batch_in_epoch:
-                batches = islice(batches, run.batch_in_epoch, None)
-            else:
-                carry = None
-            for batch in batches:
-                lr = current_lr()
-                for g in opt.param_groups:
-                    g["lr"] = lr
-                batch = to_device(batch, device)
-                if tuner is not None:
-                    tuner.before_step()
-                with train_amp:
-                    loss, n, carry = task.loss(train_model, batch, carry)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                grad_norm = None
-                if config.clip > 0:
-                    grad_norm = torch.nn.utils.clip_grad_norm_(params, config.clip)
-                opt.step()
-                loss_value = float(loss.detach())
-                if tuner is not None:
-                    tuner.after_step()
-                if not math.isfinite(loss_value):
-                    raise BadInput(f"training diverged at step {run.step + 1} (loss {loss_value})",
-                                   "lower --lr or set --clip (e.g. 0.25)")
-                run.step += 1
-                run.batch_in_epoch += 1
-                run.items += int(n) * dist.world
-                run.loss_sum += loss_value * int(n)
-                run.loss_items += int(n)
-                fire("on_step", info(lr=lr, loss=loss_value, avg_loss=run.loss_sum / run.loss_items,
-                                     grad_norm=None if grad_norm is None else float(grad_norm)))
-                if config.max_steps and run.step >= config.max_steps:
-                    stop = "max_steps"
-                if config.time_budget and elapsed() >= config.time_budget:
-                    stop = "time"
-                if distributed.any_flag(bool(stop) or flag.set, dist, device):
-                    stop = stop or ("cancelled" if flag.set else "other rank")
-                if config.eval_every and run.step % config.eval_every == 0 and not stop:
-                    if evaluate():
-                        stop = "patience"
-                    save_last()
-                elif config.ckpt_every and run.step % config.ckpt_every == 0 and not stop:
-                    save_last()
-                if stop:
-                    break
-            else:  # the epoch ran to its end
-                run.epoch += 1
-                run.batch_in_epoch = 0
-                if run.last_eval_step != run.step and evaluate():
-                    stop = "patience"
-                save_last()
-        stop = stop or "epochs"
-        if stop == "cancelled" or flag.set:
-            run.stopped = "cancelled"
-            save_last()
-            raise Cancelled(f"training stopped at step {run.step}; continue with --resume")
-        if run.last_eval_step != run.step:
-            evaluate()
-        run.stopped = stop if stop != "done" else "epochs"
-        save_last()
-    result = {"step": run.step, "epoch": run.epoch, "stopped": run.stopped, "best": run.best_metrics,
-              "last": run.last_metrics, "history": run.history, "elapsed": elapsed(), "device": device,
-              "world": dist.world, f"{unit}_per_sec": speed(), "items": run.items, "unit": unit, "cpu_bf16": cpu_bf16,
-              "best_path": str(ckpt_dir / "best.safetensors")}
-    fire("on_end", info(result=result))
-    return result
 
 
 def training_summary(result: dict) -> dict:

@@ -35,11 +35,10 @@ def data_options(fn):
     return fn
 
 
-def _read(session, specs, kw):
+def _read(session, specs, data_format, encoding, label_column, text_column):
     from wordshell.clf_data import read_labelled
 
-    return read_labelled(session.store, list(specs), kw.pop("data_format"), kw.pop("encoding"),
-                         kw.pop("label_column"), kw.pop("text_column"))
+    return read_labelled(session.store, list(specs), data_format, encoding, label_column, text_column)
 
 
 # -- train classifier ------------------------------------------------------------------
@@ -95,7 +94,8 @@ def _read(session, specs, kw):
 @click.option("--force", is_flag=True, help="Replace an existing model of this name.")
 @background_option
 @pass_session
-def train_classifier(session, name, data, background, force, **kw):
+def train_classifier(session, name, data, background, force, valid_file, data_format, encoding, label_column,
+                     text_column, **kw):
     """Train a sentence classifier on labelled text.
 
     \b
@@ -110,13 +110,12 @@ def train_classifier(session, name, data, background, force, **kw):
                          "bag already drops words and n-grams while training: set how many with --dropout")
     if background:
         return run_in_background(session, name, "classifier")
-    from wordshell.clf_run import train
+    from wordshell.clf_train import ClassifierOptions, train_classifier as train
 
-    valid_file = kw.pop("valid_file")
-    opts = dict(kw)
-    train_data = _read(session, data, kw)
-    valid_data = _read(session, [valid_file], dict(opts)) if valid_file else None
-    info = train(session, name, train_data, valid_data, kw)
+    fmt = (data_format, encoding, label_column, text_column)
+    train_data = _read(session, data, *fmt)
+    valid_data = _read(session, [valid_file], *fmt) if valid_file else None
+    info = train(session, name, train_data, valid_data, ClassifierOptions(**kw))
     vocab = info["vocab"]
     if vocab != info["data_vocab"]:
         vocab = f"{vocab:,} ({info['data_vocab']:,} from the data, the rest from --vectors)"
@@ -155,10 +154,7 @@ def classify(session, texts, model, file, top_k, probs, batch_size, encoding, th
       classify "a gripping, funny film" --model sent
       cat reviews.txt | wordshell classify --model sent --probs > labelled.tsv
     """
-    from wordshell.clf_predict import load_predictor
-
-    name = session.model_name(model, ("classifier",))
-    pred = session.cached("classifier", name, lambda: load_predictor(session.store, name, threads))
+    pred = session.classifier(model)
     lines = _input_lines(session, texts, file, encoding)
     k = min(top_k, len(pred.labels))
     headers, keys = ["label", "prob"], ["label", "prob"]
@@ -171,7 +167,7 @@ def classify(session, texts, model, file, top_k, probs, batch_size, encoding, th
     headers.append("text")
     keys.append("text")
     size = batch_size or (4096 if pred.meta["kind"] == "bag-clf" else 2048)
-    return Result(headers, _rows(pred, lines, k, probs, size), keys=keys, styles={0: "bold"}, batched=True)
+    return Result(headers, _rows(pred, lines, k, probs, size, threads), keys=keys, styles={0: "bold"}, batched=True)
 
 
 def _input_lines(session, texts, file, encoding):
@@ -191,7 +187,7 @@ def _input_lines(session, texts, file, encoding):
     return textio.stdin_lines(stream, encoding or "utf-8")
 
 
-def _rows(pred, lines, k, probs, size):
+def _rows(pred, lines, k, probs, size, threads):
     """Batches of rows, one row per input line, in input order; a blank line gets empty label/prob cells."""
     import numpy as np
 
@@ -207,7 +203,7 @@ def _rows(pred, lines, k, probs, size):
             return
         first = False
         keep = [i for i, t in enumerate(batch) if t.strip()]
-        P = pred.proba([batch[i] for i in keep]) if keep else np.zeros((0, len(labels)), np.float32)
+        P = pred.proba([batch[i] for i in keep], threads) if keep else np.zeros((0, len(labels)), np.float32)
         top = np.argsort(-P, axis=1, kind="stable")[:, :k]
         out = [blank] * len(batch)
         for r, i in enumerate(keep):
@@ -235,10 +231,10 @@ def eval_classifier(session, model, data, **kw):
       eval classifier --model sst --data stsa.binary.dev
       eval classifier --model sst --data stsa.binary.dev --format json
     """
-    from wordshell.clf_run import evaluate
+    from wordshell.clf_predict import evaluate
 
     name = session.model_name(model, ("classifier",))
-    test = _read(session, data, kw)
+    test = _read(session, data, **kw)
     rep = evaluate(session, name, test)
     if _effective_fmt(session) == "json":
         return Result(data={"model": name, "data": test.source, **rep})

@@ -84,15 +84,16 @@ def demo(session, only, list_):
     sections = [(s, steps) for s, steps in TOUR if not only or s in only]
     if list_:
         return message("\n".join(f"wordshell {line}" for _, steps in sections for line, _ in steps))
+    from wordshell.render import isatty, paint
+
     out = session.stdout
-    tty = out.isatty() if hasattr(out, "isatty") else False
-    bold, dim, reset = ("\x1b[1m", "\x1b[2m", "\x1b[0m") if tty else ("", "", "")
+    tty = isatty(out)
     t0 = time.monotonic()
     n = 0
     for section, steps in sections:
         for line, why in steps:
             n += 1
-            out.write(f"\n{dim}# {why}{reset}\n{bold}$ wordshell {line}{reset}\n")
+            out.write(f"\n{paint('# ' + why, 'dim', tty)}\n{paint('$ wordshell ' + line, 'bold', tty)}\n")
             out.flush()
             code = execute(shlex.split(line), session)
             if code != 0:

@@ -1,4 +1,4 @@
-"""`train lm`, `generate` and `perplexity`: language models from the command line, REPL and pipes."""
+"""`train lm`: options -> LMOptions -> lm_train.train_lm -> a Result (generate/perplexity: generate.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 from wordshell.cmd import background_option, command, corpus_options, pass_session, run_in_background, tokenizer_from
 from wordshell.errors import BadInput
 from wordshell.kinds import archs
+from wordshell.result import Result
 
 
 
@@ -101,7 +102,7 @@ def train_lm(ctx, session, name, corpus, background, resume, force, **kw):
     """
     if background:
         return run_in_background(session, name, "lm")
-    from wordshell.lm_run import train_command
+    from wordshell.lm_train import LMOptions, train_lm
 
     explicit = {k for k in kw if ctx.get_parameter_source(k) != click.core.ParameterSource.DEFAULT}
     if "lowercase" not in explicit and kw["level"] == "char":
@@ -112,56 +113,30 @@ def train_lm(ctx, session, name, corpus, background, resume, force, **kw):
 
         tok = Tokenizer(lowercase=tok.lowercase, punct=False, split="chars")
     kw["time_budget"] = parse_duration(kw.pop("time_"))
-    if "time_" in explicit:
-        explicit.add("time_budget")
-    return train_command(session, name, corpus, tok, kw, explicit, resume=resume, force=force)
+    explicit = frozenset(("time_budget" if k == "time_" else k) for k in explicit)
+    meta = train_lm(session, name, corpus, tok, LMOptions(**kw, explicit=explicit), resume=resume, force=force)
+    return None if meta is None else _trained(name, meta)
 
 
-@command("generate")
-@click.argument("prompt", default="", required=False)
-@click.option("--model", "-m", "model", default=None, metavar="NAME", help="Language model (default: the active one).")
-@click.option("--length", "-n", type=click.IntRange(1, 100000), default=None,
-              help="Tokens to generate [30 words / 300 chars].")
-@click.option("--temperature", "-t", type=click.FloatRange(0), default=1.0, show_default=True,
-              help="Below 1: safer; above 1: wilder; 0 = greedy.")
-@click.option("--top-k", type=click.IntRange(0), default=0, help="Sample from the k most likely tokens (0 = all).")
-@click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=1.0, help="Nucleus sampling mass.")
-@click.option("--greedy", is_flag=True, help="Always take the most likely token.")
-@click.option("--samples", "-s", type=click.IntRange(1, 1000), default=1, show_default=True)
-@click.option("--seed", type=int, default=None, help="Seed for reproducible samples.")
-@click.option("--unk", "allow_unk", is_flag=True, help="Allow <unk> in the output.")
-@click.option("--show-probs", is_flag=True, help="Colour tokens by probability (a token/p/entropy table in pipes).")
-@pass_session
-def generate(session, prompt, model, length, temperature, top_k, top_p, greedy, samples, seed, allow_unk,
-             show_probs):
-    """Generate text from a language model, streamed as it is produced.
-
-    \b
-      generate "the meaning of" --model tiny --length 20 --seed 1
-      generate "ROMEO:" --model shakes --temperature 0.8 --samples 3
-      generate "the market" --model ptb --show-probs --format json | head
-    """
-    from wordshell.lm_run import generate_command
-
-    return generate_command(session, prompt, model, length, temperature, top_k, top_p, greedy, samples, seed,
-                            allow_unk, show_probs)
-
-
-@command("perplexity")
-@click.argument("file", default=None, required=False, metavar="[FILE|-]")
-@click.option("--model", "-m", "model", default=None, metavar="NAME", help="Language model (default: the active one).")
-@click.option("--encoding", default=None, metavar="ENC", help="Text encoding (default utf-8).")
-@click.option("--text", default=None, help="Score this text instead of a file.")
-@pass_session
-def perplexity(session, file, model, encoding, text):
-    """Perplexity and bits per token (or char) of a text under a language model.
-
-    \b
-      perplexity --model tiny notes.txt
-      cat notes.txt | perplexity --model tiny
-      perplexity --model tiny --text "the government said"
-    """
-    from wordshell.lm_run import perplexity_command
-
-    return perplexity_command(session, file, model, encoding, text)
-
+def _trained(name: str, meta: dict) -> Result:
+    m, t, data = meta["metrics"], meta["training"], meta["data"]
+    cfg = meta["config"]
+    arch = meta["kind"].replace("-lm", "").upper()
+    shape = (f"{arch} {cfg.get('layers')}x{cfg.get('hidden')}, emb {cfg.get('emb')}"
+             + (f", context {cfg['context']}" if "context" in cfg else "") + (", tied" if cfg.get("tied") else "")
+             + (f", adaptive softmax {cfg['adaptive']}" if cfg.get("adaptive") else ""))
+    unit = "char" if meta["level"] == "char" else "token"
+    rows = [
+        ("model", name), ("kind", f"{meta['kind']} ({meta['level']}-level): {shape}"),
+        ("corpus", f"{data['name']}: {data['train_tokens']:,} train / {data['valid_tokens']:,} "
+                   f"valid {unit}s ({data['valid']})"),
+        ("vocabulary", meta["vocab_size"]), ("parameters", meta["params"]),
+        ("best valid ppl", round(m["valid_ppl"], 2) if m.get("valid_ppl") else None),
+        (f"bits per {unit}", round(m["valid_bits"], 4) if m.get("valid_bits") else None),
+        ("steps / epochs", f"{t['steps']} / {meta['history'][-1]['epoch'] if meta['history'] else 0:g}"),
+        ("time", f"{t['seconds']:.1f} s ({t['stopped']})"),
+        (f"{unit}s/s", round(t["per_second"]) if t.get("per_second") else None),
+    ]
+    example = "the" if meta["level"] == "word" else "T"
+    return Result(["", "value"], rows, title=f"Trained language model '{name}'", keys=["field", "value"],
+                  notes=[f"try: generate \"{example}\" --model {name}"])
