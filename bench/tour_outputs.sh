@@ -14,8 +14,8 @@ home=${1:?usage: tour_outputs.sh WORKSPACE}
 rm -rf "$home"; mkdir -p "$home"
 export WORDSHELL_HOME=$home COLUMNS=120 PYTHONHASHSEED=0
 ws() { python -m wordshell "$@"; }
-mask() {
-  sed -E -e 's/[0-9][0-9,.]*(k|M|G)? (words|tokens|tok|chars|examples|lines|steps|B)\/s/<speed>/g' \
+mask() {  # progress-bar lines come every few seconds: how many is a matter of timing, so they go
+  sed -E -e '/^(train|tokenise|parse|vocab|download)[^:]*: /d' -e 's/[0-9][0-9,.]*(k|M|G)? (words|tokens|tok|chars|examples|lines|steps|B)\/s/<speed>/g' \
          -e 's/(words\/s|tokens\/s|examples\/s|chars\/s)\t[0-9.]+/\1\t<speed>/' \
          -e 's/[0-9]+(\.[0-9]+)? ?s\b/<t>/g' -e 's/[0-9]+:[0-9]{2}(:[0-9]{2})?/<clock>/g' \
          -e 's/20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]+/<date>/g' -e 's/pid [0-9]+/pid <pid>/g'
