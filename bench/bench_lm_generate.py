@@ -26,7 +26,7 @@ import torch  # noqa: E402
 
 def make_model(home: Path, name: str = "gen") -> None:
     """A 2x200 LSTM with a 10k vocabulary written to the store like a trained one."""
-    from wordshell import checkpoint as ck
+    from wordshell import weights as ck
     from wordshell.lm_data import EOS, UNK, Vocab
     from wordshell.kinds import build
     from wordshell.store import Store

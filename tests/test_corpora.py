@@ -13,6 +13,7 @@ from functools import partial
 import pytest
 
 from wordshell import corpora
+from wordshell.corpus_core import MAX_SENTENCE
 from wordshell.errors import BadInput, NotFound, Offline
 from wordshell.store import Store
 from wordshell.tokens import Tokenizer
@@ -66,7 +67,7 @@ def test_long_line_is_streamed_in_pieces(workspace, tmp_path):
     store = Store(workspace)
     path, stats = corpora.resolve(store, str(tmp_path / "one.txt")).token_file(store, Tokenizer())
     lines = path.read_text().splitlines()
-    assert stats["tokens"] == 30000 and all(len(l.split()) <= corpora.MAX_SENTENCE for l in lines)
+    assert stats["tokens"] == 30000 and all(len(l.split()) <= MAX_SENTENCE for l in lines)
 
 
 def test_binary_and_non_utf8_and_empty_input(ws, workspace, tmp_path):

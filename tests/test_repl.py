@@ -17,13 +17,14 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
+from wordshell.cli import cli
 from wordshell.complete import ShellCompleter, VocabIndex
 from wordshell.repl import Shell, parse_line
 from wordshell.session import Session
 
 
 def complete(session, text: str) -> list[str]:
-    c = ShellCompleter(session)
+    c = ShellCompleter(session, cli)
     return [x.text for x in c.get_completions(Document(text, len(text)), CompleteEvent(completion_requested=True))]
 
 
@@ -39,7 +40,7 @@ def run_shell(home, chunks, delay=0.15):
 
         threading.Thread(target=feed, daemon=True).start()
         with create_app_session(input=inp, output=DummyOutput()):
-            shell = Shell(session, input=inp, output=DummyOutput())
+            shell = Shell(session, cli, input=inp, output=DummyOutput())
             code = shell.run()
     return code, out.getvalue(), err.getvalue(), shell
 
@@ -217,9 +218,10 @@ def test_shell_start_imports_no_torch_gensim_numpy(workspace):
             "from prompt_toolkit.output import DummyOutput\n"
             "from wordshell.session import Session\n"
             "from wordshell.repl import Shell\n"
+            "from wordshell.cli import cli\n"
             "import wordshell.commands.jobs, wordshell.worker\n"
             "with create_pipe_input() as inp:\n"
-            "    sh = Shell(Session(), input=inp, output=DummyOutput())\n"
+            "    sh = Shell(Session(), cli, input=inp, output=DummyOutput())\n"
             "    sh.toolbar(); sh.message()\n"
             "print(sorted(m for m in ('torch', 'gensim', 'numpy', 'rich') if m in sys.modules))\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, timeout=60)
@@ -238,7 +240,7 @@ def test_toolbar_and_job_completion(workspace):
     s = Session(workspace)
     assert complete(s, "jobs cancel ") == ["4"] and complete(s, "jobs watch 4") == ["4"]
     with create_pipe_input() as inp:
-        shell = Shell(s, input=inp, output=DummyOutput())
+        shell = Shell(s, cli, input=inp, output=DummyOutput())
         text = "".join(t for _, t in shell.toolbar())
     from wordshell.repl import detect_device
 

@@ -11,7 +11,8 @@ import pytest
 from wordshell.errors import CorruptFile, UsageError
 from wordshell.render import Renderer
 from wordshell.result import Result
-from wordshell.store import Store, atomic_open, atomic_save_npy, atomic_write, validate_name
+from wordshell.atomic import atomic_open, atomic_save_npy, atomic_write
+from wordshell.store import Store, validate_name
 
 
 def test_atomic_write_keeps_old_content_on_failure(tmp_path):

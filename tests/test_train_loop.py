@@ -200,7 +200,7 @@ def test_cpu_bf16_trains_and_evaluates_in_float32(tmp_path):
     """--bf16 on CPU: the steps run under bf16 autocast, the weights stay float32, and the reported
     validation loss is a float32 evaluation (it equals a fresh evaluation of the saved best weights).
     On a CPU without native bfloat16 the run falls back to float32 (oneDNN has no bf16 LSTM there)."""
-    from wordshell import checkpoint as ck
+    from wordshell import weights as ck
 
     task = lm_task()
     cfg = train.TrainConfig(threads=1, optimizer="adam", lr=0.01, epochs=6, schedule="none", ckpt_every=0,

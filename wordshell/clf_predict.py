@@ -20,7 +20,7 @@ import numpy as np
 from wordshell.clf_text import TextEncoder, bag_features
 from wordshell.errors import CorruptFile, UsageError
 from wordshell.kinds import family_of
-from wordshell.store import read_vocab
+from wordshell.atomic import read_vocab
 from wordshell.tokens import Tokenizer
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class TorchPredictor(Predictor):
         super().__init__(meta, encoder)
         import torch
 
-        from wordshell.checkpoint import load_weights
+        from wordshell.weights import load_weights
         from wordshell.kinds import build
 
         self.torch = torch

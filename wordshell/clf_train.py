@@ -244,8 +244,8 @@ def init_from_vectors(model, encoder: TextEncoder, kv, freeze: bool) -> dict:
 
 def save_classifier(store, name: str, model, encoder: TextEncoder, meta: dict) -> dict:
     """vocab.txt, weights.safetensors, then model.json last (a model without it is not ready)."""
-    from wordshell.checkpoint import save_weights
-    from wordshell.store import atomic_write
+    from wordshell.weights import save_weights
+    from wordshell.atomic import atomic_write
 
     d = store.model_dir(name)
     d.mkdir(parents=True, exist_ok=True)
@@ -271,7 +271,7 @@ def model_meta(kind: str, config, train_cfg, encoder: TextEncoder, labels: list[
 
 def load_best(model, ckpt_dir: Path) -> bool:
     """Put the best checkpoint's weights into `model` (False when fit wrote none)."""
-    from wordshell.checkpoint import load_weights
+    from wordshell.weights import load_weights
 
     path = ckpt_dir / "best.safetensors"
     if not path.is_file():

@@ -118,6 +118,19 @@ class RootGroup(LazyGroup):
     REPL all behave the same.
     """
 
+    def execute(self, args: list[str], session: Session) -> int:
+        """Run one command line (argv list) in `session`; render it; return the exit code.
+
+        The shell and the batch mode run each line through this (they get the tree, never import cli).
+        """
+
+        def go():
+            session.fmt = None
+            session.argv = list(args)
+            self.main(args=args, prog_name="wordshell", standalone_mode=False, obj=session)
+
+        return handle_errors(go, session)
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:  # the REPL: it handles errors itself, line by line
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -166,7 +179,7 @@ def cli(ctx: click.Context, home, keep_going, quiet):
     if ctx.invoked_subcommand is None:
         from wordshell.repl import run_repl
 
-        return run_repl(session, keep_going=keep_going)
+        return run_repl(session, ctx.command, keep_going=keep_going)
     return None
 
 
@@ -228,17 +241,8 @@ def handle_errors(fn, session: Session) -> int:
 
 
 def execute(args: list[str], session: Session) -> int:
-    """Run one command line (argv list) in `session`; render it; return the exit code.
-
-    Used by the REPL and the batch mode for each line.
-    """
-
-    def go():
-        session.fmt = None
-        session.argv = list(args)
-        cli.main(args=args, prog_name="wordshell", standalone_mode=False, obj=session)
-
-    return handle_errors(go, session)
+    """Run one command line in `session` (the demo's steps, a job's command): `cli.execute`."""
+    return cli.execute(args, session)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,10 +26,9 @@ from typing import Iterable, Iterator
 import click
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
-from prompt_toolkit.lexers import Lexer
 
-REPL_WORDS = {"help": "Help on the shell or on a command: help similar",
-              "quit": "Leave the shell (also: exit, Ctrl-D)", "exit": "Leave the shell"}
+from wordshell.repl_lexer import REPL_WORDS
+
 WORD_PARAMS = {"words", "word", "word1", "word2", "expression", "negative", "expect", "positive"}
 _CURRENT = re.compile(r"[^\s\"']*$")  # the word being typed: stops at a space or a quote
 
@@ -48,7 +47,7 @@ class VocabIndex:
 
     @classmethod
     def load(cls, path: Path) -> "VocabIndex":
-        from wordshell.store import read_vocab
+        from wordshell.atomic import read_vocab
 
         return cls(read_vocab(path))
 
@@ -104,9 +103,7 @@ def short_help(group: click.Command, name: str) -> str:
 class ShellCompleter(Completer):
     """Completes a shell line from the click tree, the store and the active model's vocabulary."""
 
-    def __init__(self, session, root: click.Group | None = None):
-        if root is None:
-            from wordshell.cli import cli as root
+    def __init__(self, session, root: click.Group):
         self.session = session
         self.root = root
         self.paths = PathCompleter(expanduser=True)
@@ -300,37 +297,3 @@ def _given_model(args: list[str]) -> str | None:
         if a.startswith("--model="):
             return a.split("=", 1)[1]
     return None
-
-
-class ShellLexer(Lexer):
-    """Colours the command word (green if known, red if not), options, quoted text and a trailing &."""
-
-    def __init__(self, commands: Iterable[str]):
-        self.commands = set(commands) | set(REPL_WORDS)
-
-    def lex_document(self, document: Document):
-        lines = document.lines
-
-        def line(i: int):
-            text = lines[i]
-            out = []
-            first = True
-            for m in re.finditer(r"\s+|\"[^\"]*\"?|'[^']*'?|\S+", text):
-                tok = m.group()
-                if tok.isspace():
-                    style = ""
-                elif i == 0 and first:
-                    style = "class:command" if tok in self.commands else "class:unknown"
-                    first = False
-                elif tok[0] in "\"'":
-                    style = "class:string"
-                elif tok.startswith("-") and len(tok) > 1:
-                    style = "class:option"
-                elif tok == "&":
-                    style = "class:background"
-                else:
-                    style = ""
-                out.append((style, tok))
-            return out
-
-        return line

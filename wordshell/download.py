@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from wordshell.errors import BadInput, Offline
-from wordshell.store import atomic_open
+from wordshell.atomic import atomic_open
 
 
 def download(url: str, dest: Path, checksum: str | None = None, progress=None,

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from wordshell.corpora import Corpus, TokenFile
+from wordshell.corpus_core import Corpus, TokenFile
 from wordshell.errors import BadInput, Cancelled
 from wordshell.store import Store
 from wordshell.tokens import Tokenizer

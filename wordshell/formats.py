@@ -116,7 +116,7 @@ def import_vectors(store: Store, src: str, name: str, fmt: str | None = None, li
 
 def export_vectors(kv: KeyedVectors, dest: str, fmt: str) -> Path:
     """Write a model's vectors to `dest` in `fmt` (atomically)."""
-    from wordshell.store import atomic_open
+    from wordshell.atomic import atomic_open
 
     path = Path(dest).expanduser()
     if fmt not in ("word2vec", "word2vec-text", "glove", "fasttext-vec"):

@@ -29,7 +29,8 @@ from typing import Iterable, Iterator
 
 from wordshell import corpora
 from wordshell.errors import BadInput, CorruptFile
-from wordshell.store import Store, atomic_write, read_vocab
+from wordshell.atomic import atomic_write, read_vocab
+from wordshell.store import Store
 from wordshell.tokens import Tokenizer
 
 EOS, UNK = "<eos>", "<unk>"

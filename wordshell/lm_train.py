@@ -288,7 +288,7 @@ def _worker(spec: RunSpec) -> dict:
 
 def finish(store, name: str, meta: dict, result: dict) -> dict:
     """best.safetensors -> weights.safetensors, then model.json (last)."""
-    from wordshell import checkpoint as ck
+    from wordshell import weights as ck
     from wordshell.train import training_summary
 
     d = store.model_dir(name)

@@ -71,7 +71,7 @@ def load_lm(session, name: str | None = None) -> LanguageModel:
         return session.cached("lm", name, lambda: _load(d, name, meta, d / "weights.safetensors", "", "final"))
     last = d / "ckpt" / "last.safetensors"
     if last.is_file():
-        from wordshell.checkpoint import read_meta
+        from wordshell.weights import read_meta
 
         state = read_meta(last)
         meta = state.get("meta") or {}
@@ -88,7 +88,7 @@ def load_lm(session, name: str | None = None) -> LanguageModel:
 
 
 def _load(d, name, meta, weights_path, prefix, source) -> LanguageModel:
-    from wordshell import checkpoint as ck
+    from wordshell import weights as ck
     from wordshell.kinds import build
 
     try:

@@ -27,7 +27,7 @@ import time
 from typing import IO, Iterable
 
 from wordshell import __version__
-from wordshell.render import error_line, paint
+from wordshell.render import error_line
 
 BANNER = f"wordshell {__version__}: 'help' lists commands, Tab completes, 'quit' or Ctrl-D leaves"
 REPL_HELP = """\
@@ -79,10 +79,9 @@ def parse_line(text: str) -> Line | None:
     return Line(argv=argv)
 
 
-def run_line(line: Line, session, err: IO[str] | None = None) -> int:
-    """Execute one parsed line in `session`; return its exit code (errors already printed)."""
-    from wordshell.cli import execute
-
+def run_line(line: Line, session, root, err: IO[str] | None = None) -> int:
+    """Execute one parsed line in `session` through the command tree `root` (cli.RootGroup);
+    return its exit code (errors already printed)."""
     err = err or session.stderr
     if line.error:
         error_line(line.error, err)
@@ -90,7 +89,7 @@ def run_line(line: Line, session, err: IO[str] | None = None) -> int:
     if line.help:
         session.stdout.write(REPL_HELP + "\n")
         session.stdout.flush()
-    return execute(line.argv, session)
+    return root.execute(line.argv, session)
 
 
 # -- batch mode -------------------------------------------------------------------
@@ -114,7 +113,7 @@ class _LineTagged:
         return getattr(self._stream, name)
 
 
-def run_batch(session, lines: Iterable[str], keep_going: bool = False) -> int:
+def run_batch(session, root, lines: Iterable[str], keep_going: bool = False) -> int:
     """Run a script: skip blanks and # comments; stop at the first failure unless keep_going.
 
     Returns 0, or the exit code of the (last) failing line.
@@ -130,7 +129,7 @@ def run_batch(session, lines: Iterable[str], keep_going: bool = False) -> int:
         sys.stdin = io.TextIOWrapper(io.BytesIO(b""))  # a command must not eat the rest of the script
         session.err = _LineTagged(session.stderr, lineno)
         try:
-            code = run_line(line, session)
+            code = run_line(line, session, root)
         except KeyboardInterrupt:
             code = 130
         finally:
@@ -160,111 +159,21 @@ def detect_device() -> str:
     return "cpu"
 
 
-class JobWatcher(threading.Thread):
-    """Reads job.json files every `interval` seconds: keeps the toolbar's snapshot, and prints
-    job events (started, epochs, done, failed) above the prompt, or queues them while a command
-    runs in the foreground."""
-
-    def __init__(self, session, interval: float = 0.5, on_change=None):
-        super().__init__(name="job-watcher", daemon=True)
-        self.session = session
-        self.interval = interval
-        self.on_change = on_change
-        self.lock = threading.Lock()
-        self.at_prompt = False
-        self.pending: list[str] = []
-        self.running: list = []          # Jobs for the toolbar
-        self._seen: dict[int, tuple[int, str]] = {}  # job id -> (last event seq, state)
-        self._last_print: dict[int, float] = {}
-        self._stop = threading.Event()
-        self.poll(announce=False)        # what exists now is not news
-
-    def run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.poll()
-            except Exception:  # a half-written or vanished file: try again next tick
-                pass
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def poll(self, announce: bool = True) -> None:
-        mgr = self.session.jobs
-        mgr.reap()
-        jobs = mgr.list()
-        messages = []
-        for j in jobs:
-            events = j.status.get("events") or []
-            last_seq = events[-1]["seq"] if events else 0
-            prev = self._seen.get(j.id)
-            self._seen[j.id] = (last_seq, j.state)
-            if not announce or prev == (last_seq, j.state):
-                continue
-            new = [e for e in events if e.get("seq", 0) > (prev[0] if prev else 0)]
-            messages.extend(self._messages(j, new, prev))
-        self.running = [j for j in jobs if j.active]
-        if messages:
-            with self.lock:
-                self.pending.extend(messages)
-            self.flush()
-        if self.on_change is not None:
-            self.on_change()
-
-    def _messages(self, j, new: list[dict], prev) -> list[str]:
-        from wordshell.progress import fmt_duration
-
-        tag = f"[job {j.id} {j.model}]"
-        out = []
-        if j.active:
-            # epochs can come many per second: show at most one every 3 s per job
-            now = time.monotonic()
-            if new and now - self._last_print.get(j.id, 0.0) >= 3.0:
-                self._last_print[j.id] = now
-                msgs = [e["message"] for e in new]
-                if "started" in msgs:
-                    out.append(f"{tag} started: {j.status.get('command', '')}")
-                    msgs = [m for m in msgs if m != "started"]
-                if msgs:
-                    out.append(f"{tag} {msgs[-1]}")
-        elif prev is None or prev[1] != j.state:
-            took = fmt_duration(j.elapsed)
-            if j.state == "done":
-                out.append(paint(f"{tag} done in {took}: model '{j.model}' is ready", "green"))
-            elif j.state == "failed":
-                out.append(paint(f"{tag} failed: {j.status.get('error') or '?'} (see 'jobs log {j.id}')", "red"))
-            else:
-                why = f": {j.status['error']}" if j.status.get("error") else ""
-                out.append(paint(f"{tag} {j.state_text} after {took}{why}", "yellow"))
-        return out
-
-    def flush(self) -> None:
-        """Print queued messages if the prompt is up (stdout is patched: they go above it)."""
-        with self.lock:
-            if not self.at_prompt or not self.pending:
-                return
-            text, self.pending = "\n".join(self.pending) + "\n", []
-            sys.stdout.write(text)
-            sys.stdout.flush()
-
-    def set_prompt(self, up: bool) -> None:
-        with self.lock:
-            self.at_prompt = up
-
-
 class Shell:
     """The prompt-toolkit loop around cli.execute. `input`/`output` are for tests (pipe input)."""
 
-    def __init__(self, session, input=None, output=None, watch_jobs: bool = True):
+    def __init__(self, session, root, input=None, output=None, watch_jobs: bool = True):
         from prompt_toolkit import PromptSession
         from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
         from prompt_toolkit.history import FileHistory
         from prompt_toolkit.styles import Style
 
-        from wordshell.cli import COMMANDS
-        from wordshell.complete import ShellCompleter, ShellLexer
+        from wordshell.complete import ShellCompleter
+        from wordshell.repl_lexer import ShellLexer
+        from wordshell.repl_watcher import JobWatcher
 
         self.session = session
+        self.root = root
         session.interactive = True
         state = session.store.state_dir
         state.mkdir(parents=True, exist_ok=True)
@@ -277,8 +186,8 @@ class Shell:
         })
         self.ps = PromptSession(
             history=FileHistory(str(state / "history")), auto_suggest=AutoSuggestFromHistory(),
-            completer=ShellCompleter(session), complete_in_thread=True, complete_while_typing=True,
-            lexer=ShellLexer(COMMANDS), style=style, bottom_toolbar=self.toolbar, refresh_interval=1.0,
+            completer=ShellCompleter(session, root), complete_in_thread=True, complete_while_typing=True,
+            lexer=ShellLexer(root.list_commands(None)), style=style, bottom_toolbar=self.toolbar, refresh_interval=1.0,
             input=input, output=output)
         self.watcher = JobWatcher(session, on_change=self._invalidate) if watch_jobs else None
 
@@ -344,7 +253,7 @@ class Shell:
                 if line.stop:
                     break
                 try:
-                    run_line(line, self.session)
+                    run_line(line, self.session, self.root)
                 except KeyboardInterrupt:  # between click and the renderer: still just a cancel
                     error_line("cancelled", self.session.stderr)
         finally:
@@ -371,7 +280,7 @@ class Shell:
         except (EOFError, KeyboardInterrupt):
             answer = "l"
         if answer.strip().lower().startswith("c"):
-            run_line(Line(argv=["jobs", "cancel", *[str(j.id) for j in running]]), self.session)
+            run_line(Line(argv=["jobs", "cancel", *[str(j.id) for j in running]]), self.session, self.root)
         else:
             self.session.stdout.write(f"left running: {names}; 'wordshell jobs' shows them\n")
             self.session.stdout.flush()
@@ -392,12 +301,13 @@ def _warm_up() -> None:
             pass
 
 
-def run_repl(session, keep_going: bool = False) -> int:
-    """`wordshell` with no command: the shell on a terminal, a batch run otherwise."""
+def run_repl(session, root, keep_going: bool = False) -> int:
+    """`wordshell` with no command: the shell on a terminal, a batch run otherwise. `root` is the
+    command tree the lines run through (cli passes itself: the shell never imports cli)."""
     try:
         tty = sys.stdin.isatty()
     except (AttributeError, ValueError):
         tty = False
     if not tty:
-        return run_batch(session, sys.stdin, keep_going)
-    return Shell(session).run()
+        return run_batch(session, root, sys.stdin, keep_going)
+    return Shell(session, root).run()

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import IO, Any, Callable
 
 from wordshell.errors import NotFound, UsageError
-from wordshell.store import Store, atomic_write_json, read_json, validate_name
+from wordshell.atomic import atomic_write_json, read_json
+from wordshell.store import Store, validate_name
 
 
 class Session:

@@ -63,6 +63,7 @@ from pathlib import Path
 
 from wordshell import checkpoint as ck
 from wordshell import distributed
+from wordshell.weights import save_weights
 from wordshell.errors import BadInput, Cancelled, CorruptFile
 from wordshell.train_config import (Clock, TrainConfig, cpu_bf16_supported, eta, lr_at, make_optimizer,
                                     planned_steps, resolve_device, to_device)
@@ -281,7 +282,7 @@ class Run:
         if improved:
             state.best, state.best_metrics, state.bad_evals = float(value), dict(row), 0
             if self.dist.main:
-                ck.save_weights(self.model, self.ckpt_dir / "best.safetensors", {"step": state.step, self.primary: value})
+                save_weights(self.model, self.ckpt_dir / "best.safetensors", {"step": state.step, self.primary: value})
         elif value is not None:
             state.bad_evals += 1
             if self.config.schedule == "plateau":

@@ -14,14 +14,14 @@ cosine; 3CosMul follows Levy & Goldberg (2014) with cosines shifted to [0, 1].
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from wordshell.errors import BadInput, CorruptFile, UnknownWord, UsageError
-from wordshell.store import Store, atomic_save_npy, atomic_write, read_vocab
+from wordshell.atomic import atomic_save_npy, atomic_write, read_vocab
+from wordshell.store import Store
 from wordshell.tokens import Tokenizer
 
 
@@ -213,52 +213,6 @@ class KeyedVectors:
         if self._vocab_text is None:
             self._vocab_text = "\n" + "\n".join(f"<{w}>" for w in self.words) + "\n"
         return self._vocab_text
-
-
-# -- analogy expressions ----------------------------------------------------------------
-
-_COLON_FORM = re.compile(r"^\s*(\S+)\s*:\s*(\S+)\s*::\s*(\S+)\s*:\s*\?*\s*$")
-
-
-def parse_expression(text: str) -> tuple[list[str], list[str]]:
-    """'king - man + woman' or 'man:king::woman:?' -> (positive, negative).
-
-    >>> parse_expression("king - man + woman")
-    (['king', 'woman'], ['man'])
-    >>> parse_expression("man:king::woman:?")
-    (['king', 'woman'], ['man'])
-    >>> parse_expression("paris -france +italy")
-    (['paris', 'italy'], ['france'])
-    """
-    m = _COLON_FORM.match(text)
-    if m:
-        a, b, c = m.groups()
-        return [b, c], [a]
-    if "::" in text or text.count(":") >= 2:
-        raise UsageError(f"malformed analogy {text!r}", "write 'a:b::c:?' or 'king - man + woman'")
-    positive: list[str] = []
-    negative: list[str] = []
-    sign: str | None = "+"
-    for tok in text.replace("+", " + ").split():
-        if tok in ("+", "-"):
-            if sign is not None and (positive or negative):
-                raise UsageError(f"malformed analogy {text!r}: two operators in a row")
-            sign = tok
-            continue
-        if tok.startswith("-") and len(tok) > 1:
-            if sign is not None and (positive or negative):
-                raise UsageError(f"malformed analogy {text!r}: two operators in a row")
-            sign, tok = "-", tok[1:]
-        if sign is None:
-            raise UsageError(f"malformed analogy {text!r}: expected + or - before {tok!r}",
-                             "e.g. 'king - man + woman'")
-        (positive if sign == "+" else negative).append(tok)
-        sign = None
-    if sign is not None and (positive or negative):
-        raise UsageError(f"malformed analogy {text!r}: it ends with an operator")
-    if not positive:
-        raise UsageError(f"malformed analogy {text!r}: no positive word", "e.g. 'king - man + woman'")
-    return positive, negative
 
 
 # -- saving -------------------------------------------------------------------------

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from wordshell.jobs import MAX_EVENTS, TERMINAL, proc_start_time, write_status
-from wordshell.store import json_default
+from wordshell.job_status import MAX_EVENTS, TERMINAL, proc_start_time, write_status
+from wordshell.atomic import json_default
 from wordshell.progress import PlainProgress, Progress
 
 
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         pass
 
     from wordshell.cli import execute
-    from wordshell.jobs import read_status
+    from wordshell.job_status import read_status
     from wordshell.session import Session
 
     sys.stdout.reconfigure(line_buffering=True)

@@ -24,6 +24,7 @@ def list_corpora(session, available):
     """Corpora in the workspace, the bundled samples, and (with --available) the download catalog."""
     from wordshell import corpora
     from wordshell.commands.models import human_bytes
+    from wordshell.corpus_core import cached_stats
     from wordshell.tokens import Tokenizer
 
     store = session.store
@@ -32,7 +33,7 @@ def list_corpora(session, available):
     for name in registered:
         try:
             c = corpora.resolve(store, name)
-            st = corpora.cached_stats(store, c, Tokenizer())
+            st = cached_stats(store, c, Tokenizer())
             rows.append((name, "workspace", c.format, human_bytes(c.size_bytes), st["tokens"] if st else None,
                          c.description or c.origin))
         except Exception as e:  # one broken corpus must not hide the others

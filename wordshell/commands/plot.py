@@ -191,7 +191,7 @@ def analogy(session, expression, top, raw, out, size, width, height, draw, model
       plot analogy man:king::woman:? --top 3 --out royal.png
     """
     from wordshell.plots.wordmap import analogy_map
-    from wordshell.vectors import parse_expression
+    from wordshell.expression import parse_expression
 
     positive, negative = parse_expression(" ".join(expression))
     kv = session.vectors(model)

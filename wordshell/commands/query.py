@@ -61,7 +61,7 @@ def analogy(session, expression, top, cosmul, expect, restrict, model):
       analogy "king - man + woman"
       analogy man:king::woman:?  --expect queen --cosmul
     """
-    from wordshell.vectors import parse_expression
+    from wordshell.expression import parse_expression
 
     text = " ".join(expression)
     positive, negative = parse_expression(text)

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wordshell.errors import BadInput, NotFound, UsageError
-from wordshell.store import Store, read_json
+from wordshell.atomic import read_json
+from wordshell.store import Store
 
 # metric -> (axis label, [(curve name, key), ...])
 METRICS: dict[str, tuple[str, list[tuple[str, str]]]] = {

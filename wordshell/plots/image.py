@@ -14,7 +14,7 @@ from wordshell.errors import UsageError
 from wordshell.plots.history import Chart
 from wordshell.plots.style import colour_index, hex_colour
 from wordshell.plots.wordmap import WordMap
-from wordshell.store import atomic_open
+from wordshell.atomic import atomic_open
 
 DPI = 100
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
