@@ -69,7 +69,7 @@ def main() -> None:
     ap.add_argument("--extra", default="", help="extra 'train classifier' options for the RNNs, e.g. '--hidden 150'")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from wordshell.clf_data import read_labelled
+    from wordshell.classify.data import read_labelled
 
     data = read_labelled(None, [args.data])
     home = tempfile.mkdtemp(prefix="bench_clf_")

@@ -58,7 +58,7 @@ def main() -> None:
     import fasttext
 
     sys.path.insert(0, str(ROOT))
-    from wordshell.clf_data import read_labelled
+    from wordshell.classify.data import read_labelled
 
     def to_ft(src: str, dst: Path) -> Path:
         d = read_labelled(None, [src])

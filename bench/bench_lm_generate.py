@@ -26,8 +26,8 @@ import torch  # noqa: E402
 
 def make_model(home: Path, name: str = "gen") -> None:
     """A 2x200 LSTM with a 10k vocabulary written to the store like a trained one."""
-    from wordshell import weights as ck
-    from wordshell.lm_data import EOS, UNK, Vocab
+    from wordshell.fit import weights as ck
+    from wordshell.lm.data import EOS, UNK, Vocab
     from wordshell.kinds import build
     from wordshell.store import Store
 
@@ -62,7 +62,7 @@ def peer(model, n: int, seed: int) -> tuple[float, float]:
 
 
 def ours(lm, n: int, seed: int) -> tuple[float, float]:
-    from wordshell.lm_use import generate
+    from wordshell.lm.use import generate
 
     g = torch.Generator().manual_seed(seed)
     t0 = time.perf_counter()
@@ -80,7 +80,7 @@ def main() -> None:
     ap.add_argument("--home", default=None)
     ap.add_argument("--model", default=None)
     a = ap.parse_args()
-    from wordshell.lm_use import load_lm
+    from wordshell.lm.use import load_lm
     from wordshell.session import Session
 
     home = Path(a.home) if a.home else Path(tempfile.mkdtemp(prefix="bench-gen-"))

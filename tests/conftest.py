@@ -64,7 +64,7 @@ def ws(workspace):
 
 @pytest.fixture(scope="session")
 def gensim_data():
-    from wordshell.corpora import gensim_data_dir
+    from wordshell.corpus.sources import gensim_data_dir
 
     return gensim_data_dir()
 
@@ -73,11 +73,11 @@ def gensim_data():
 def lee_w2v(tmp_path_factory):
     """A small Word2Vec model trained once per test session on the Lee corpus (~1 s)."""
     home = tmp_path_factory.mktemp("lee_w2v")
-    from wordshell import corpora
-    from wordshell.embeddings import EmbeddingConfig, train_embeddings
+    from wordshell.corpus import sources as corpora
+    from wordshell.vectors.train import EmbeddingConfig, train_embeddings
     from wordshell.progress import NullProgress
     from wordshell.store import Store
-    from wordshell.tokens import Tokenizer
+    from wordshell.corpus.tokens import Tokenizer
 
     store = Store(home)
     c = corpora.resolve(store, "lee")

@@ -193,7 +193,7 @@ def test_vectors_initialise_embeddings_frozen(ws, with_w2v, tmp_path):
     from safetensors.numpy import load_file
 
     from wordshell.store import Store
-    from wordshell.vectors import KeyedVectors
+    from wordshell.vectors.keyed import KeyedVectors
 
     data = tmp_path / "d.txt"
     data.write_text("__label__a the government said\n__label__b police and fire\n__label__a zzqx government\n"
@@ -220,7 +220,7 @@ def test_vectors_vocab_keeps_pretrained_words_the_data_lacks(ws, with_w2v, tmp_p
     from safetensors.numpy import load_file
 
     from wordshell.store import Store
-    from wordshell.vectors import KeyedVectors
+    from wordshell.vectors.keyed import KeyedVectors
 
     kv = KeyedVectors.from_store(Store(ws.home), "w2v")
     data = tmp_path / "d.txt"
@@ -250,7 +250,7 @@ def test_vectors_vocab_keeps_pretrained_words_the_data_lacks(ws, with_w2v, tmp_p
     assert r.code == 0, r
     assert (ws.home / "checkpoints" / "bag" / "vocab.txt").read_text().split() == data_words
     # at classify time the unseen-in-data word changes the prediction input only in the big model
-    from wordshell.clf_predict import load_predictor
+    from wordshell.classify.predict import load_predictor
 
     big_p, small_p = load_predictor(Store(ws.home), "big"), load_predictor(Store(ws.home), "small")
     assert not np.allclose(big_p.proba(["minister"]), big_p.proba(["zzzqqq"]))
@@ -262,7 +262,7 @@ def test_fasttext_vectors_fill_unseen_words(ws, tmp_path):
     from safetensors.numpy import load_file
 
     from wordshell.store import Store
-    from wordshell.vectors import KeyedVectors
+    from wordshell.vectors.keyed import KeyedVectors
 
     r = ws("-q", "train", "fasttext", "ft", "--corpus", "lee", "--epochs", "1", "--dim", "16", "--bucket", "2000",
            "--min-count", "2", "--workers", "1")

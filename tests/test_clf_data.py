@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wordshell.clf_data import read_labelled
-from wordshell.clf_train import check_trainable, stratified_split
+from wordshell.classify.data import read_labelled
+from wordshell.classify.train import check_trainable, stratified_split
 from wordshell.errors import BadInput, UsageError
 from wordshell.store import Store
 

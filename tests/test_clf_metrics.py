@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wordshell.metrics import confusion_matrix, report
+from wordshell.classify.metrics import confusion_matrix, report
 
 
 def test_toy_confusion_matrix_by_hand():

@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from wordshell.clf_text import TextEncoder, bag_features, grouped
-from wordshell.tokens import Tokenizer
+from wordshell.classify.text import TextEncoder, bag_features, grouped
+from wordshell.corpus.tokens import Tokenizer
 
 
 def test_ngram_hashing_is_a_fixed_function():
@@ -21,7 +21,7 @@ def test_ngram_hashing_is_a_fixed_function():
 
 
 def test_hashing_does_not_depend_on_python_hash_seed():
-    code = ("from wordshell.clf_text import TextEncoder, bag_features; from wordshell.tokens import Tokenizer;"
+    code = ("from wordshell.classify.text import TextEncoder, bag_features; from wordshell.corpus.tokens import Tokenizer;"
             "e = TextEncoder(['good', 'film', 'not'], Tokenizer()); f, n = e.flat(['not a good film'] * 2);"
             "print(bag_features(f, n, e.size, 3, 99991)[0].tolist())")
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -38,8 +38,8 @@ def test_encoder_ids_and_padding():
 
 def test_numpy_bag_equals_torch_forward():
     torch = pytest.importorskip("torch")
-    from wordshell.clf_predict import BagPredictor
-    from wordshell.models.bag_clf import BagClassifier
+    from wordshell.classify.predict import BagPredictor
+    from wordshell.classify.bag import BagClassifier
 
     words = "the a film good bad plot great boring fun slow".split()
     enc = TextEncoder(words, Tokenizer())
@@ -68,7 +68,7 @@ def test_numpy_bag_equals_torch_forward():
 @pytest.mark.parametrize("cell,bidi", [("lstm", True), ("gru", True), ("rnn", False)])
 def test_rnn_ignores_padding(pooling, cell, bidi):
     torch = pytest.importorskip("torch")
-    from wordshell.models.rnn_clf import RNNClassifier
+    from wordshell.classify.rnn import RNNClassifier
 
     torch.manual_seed(0)
     m = RNNClassifier(RNNClassifier.Config(vocab_rows=20, num_classes=3, cell=cell, emb_dim=8, hidden=6, layers=2,
@@ -100,8 +100,8 @@ def test_batch_tokenising_equals_one_text_at_a_time(spec):
 def test_word_dropout_reads_words_as_unknown_and_keeps_lengths():
     """RNN word dropout: about `drop` of the words become UNK; lengths, padding and labels are untouched.
     (bag drops to padding, which its EmbeddingBag skips.)"""
-    from wordshell.clf_text import PAD, UNK
-    from wordshell.clf_task import Encoded
+    from wordshell.classify.text import PAD, UNK
+    from wordshell.classify.task import Encoded
 
     rng = np.random.default_rng(0)
     lengths = rng.integers(1, 30, size=200)

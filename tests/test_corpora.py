@@ -12,11 +12,11 @@ from functools import partial
 
 import pytest
 
-from wordshell import corpora
-from wordshell.corpus_core import MAX_SENTENCE
+from wordshell.corpus import sources as corpora
+from wordshell.corpus.corpus import MAX_SENTENCE
 from wordshell.errors import BadInput, NotFound, Offline
 from wordshell.store import Store
-from wordshell.tokens import Tokenizer
+from wordshell.corpus.tokens import Tokenizer
 
 TEXT = "The cat sat on the mat.\nThe dog sat on the log!\n\nA cat, a dog.\n"
 
@@ -53,13 +53,13 @@ def test_crlf_and_tokenizer_options(workspace, tmp_path):
 
 
 def test_long_line_is_streamed_in_pieces(workspace, tmp_path):
-    from wordshell.textio import read_lines
+    from wordshell.corpus.textio import read_lines
 
     words = [f"w{i}" for i in range(30000)]
     (tmp_path / "one.txt").write_text(" ".join(words))  # text8-style: one huge line
     pieces = list(read_lines(tmp_path / "one.txt"))
     assert " ".join(pieces).split() == words
-    from wordshell.textio import iter_lines
+    from wordshell.corpus.textio import iter_lines
     import io
 
     small = list(iter_lines(io.BytesIO(" ".join(words).encode()), "x", max_chars=1000))
@@ -203,7 +203,7 @@ def test_download_http_404(ws, http_dir, tmp_path, monkeypatch):
 
 
 def test_encoding_error_names_the_right_line(workspace, tmp_path):
-    from wordshell.textio import read_lines
+    from wordshell.corpus.textio import read_lines
 
     (tmp_path / "mixed.txt").write_bytes(b"fine\nalso fine\ncaf\xe9\nlast\n")
     with pytest.raises(BadInput, match="at line 3"):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from wordshell.store import Store
-from wordshell.vectors import KeyedVectors
+from wordshell.vectors.keyed import KeyedVectors
 
 
 def test_train_records_everything(ws):
@@ -114,7 +114,7 @@ def test_eval_similarity_matches_gensim(ws, with_w2v, gensim_data):
 def test_spearman_matches_scipy():
     from scipy.stats import spearmanr
 
-    from wordshell.evaluate import spearman
+    from wordshell.vectors.evaluate import spearman
 
     rng = np.random.default_rng(0)
     a = rng.integers(0, 5, 50).astype(float)  # ties

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wordshell.formats import import_vectors
-from wordshell.ngrams import char_ngrams, ft_hash
+from wordshell.vectors.formats import import_vectors
+from wordshell.vectors.ngrams import char_ngrams, ft_hash
 from wordshell.store import Store
-from wordshell.vectors import KeyedVectors
+from wordshell.vectors.keyed import KeyedVectors
 
 OOV_WORDS = ["governmentalism", "steamtrain", "naïveté", "日本語", "x", "ab", "Crime", "unseenword123"]
 
@@ -39,10 +39,10 @@ def test_hashes_and_ngrams_equal_gensim():
 
 def test_trained_fasttext_oov_equals_gensim_model(ws):
     """Train with wordshell, then check the stored buckets reproduce gensim's in-memory model."""
-    from wordshell import corpora
-    from wordshell.embeddings import EmbeddingConfig, train_embeddings
+    from wordshell.corpus import sources as corpora
+    from wordshell.vectors.train import EmbeddingConfig, train_embeddings
     from wordshell.progress import NullProgress
-    from wordshell.tokens import Tokenizer
+    from wordshell.corpus.tokens import Tokenizer
 
     store = Store(ws.home)
     r = ws("train", "fasttext", "ft", "--corpus", "lee", "--epochs", "1", "--bucket", "5000", "--dim", "20",

@@ -46,7 +46,7 @@ def test_query_path_imports_neither_torch_nor_gensim(with_w2v, args):
 
 
 def test_oov_path_is_light(workspace, gensim_data):
-    from wordshell.formats import import_vectors
+    from wordshell.vectors.formats import import_vectors
     from wordshell.store import Store
 
     import_vectors(Store(workspace), str(gensim_data / "lee_fasttext.bin"), "ft")

@@ -13,8 +13,8 @@ import time
 import pexpect
 import pytest
 
-from wordshell.jobs import JobManager, read_status
-from wordshell.worker import JobProgress, JobStatus
+from wordshell.jobs.manager import JobManager, read_status
+from wordshell.jobs.worker import JobProgress, JobStatus
 from wordshell.store import Store
 
 STATUS_KEYS = {"id", "model", "kind", "state", "pid", "pid_start", "argv", "command", "log", "created", "started",

@@ -96,7 +96,7 @@ def test_greedy_picks_the_argmax(tiny, ws):
 
 
 def test_windows_equal_token_by_token():
-    from wordshell.lm_data import batchify, nll
+    from wordshell.lm.data import batchify, nll
     from wordshell.kinds import build
 
     torch.manual_seed(0)
@@ -112,7 +112,7 @@ def test_windows_equal_token_by_token():
 def test_vocab_round_trip_escapes_whitespace(tmp_path):
     from collections import Counter
 
-    from wordshell.lm_data import Vocab
+    from wordshell.lm.data import Vocab
 
     v = Vocab.build(Counter(list("a b\\c\td\n e\r")), level="char")
     v.save(tmp_path / "vocab.txt")

@@ -18,8 +18,8 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from wordshell.cli import cli
-from wordshell.complete import ShellCompleter, VocabIndex
-from wordshell.repl import Shell, parse_line
+from wordshell.shell.complete import ShellCompleter, VocabIndex
+from wordshell.shell.repl import Shell, parse_line
 from wordshell.session import Session
 
 
@@ -217,9 +217,9 @@ def test_shell_start_imports_no_torch_gensim_numpy(workspace):
             "from prompt_toolkit.input import create_pipe_input\n"
             "from prompt_toolkit.output import DummyOutput\n"
             "from wordshell.session import Session\n"
-            "from wordshell.repl import Shell\n"
+            "from wordshell.shell.repl import Shell\n"
             "from wordshell.cli import cli\n"
-            "import wordshell.commands.jobs, wordshell.worker\n"
+            "import wordshell.commands.jobs, wordshell.jobs.worker\n"
             "with create_pipe_input() as inp:\n"
             "    sh = Shell(Session(), cli, input=inp, output=DummyOutput())\n"
             "    sh.toolbar(); sh.message()\n"
@@ -242,6 +242,6 @@ def test_toolbar_and_job_completion(workspace):
     with create_pipe_input() as inp:
         shell = Shell(s, cli, input=inp, output=DummyOutput())
         text = "".join(t for _, t in shell.toolbar())
-    from wordshell.repl import detect_device
+    from wordshell.shell.repl import detect_device
 
     assert text == f" model: -  |  {detect_device()}  |  jobs: #4 big 50% eta 1:15"

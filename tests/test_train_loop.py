@@ -8,8 +8,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from wordshell import train  # noqa: E402
-from wordshell.lm_data import LMTask  # noqa: E402
+from wordshell.fit import loop as train  # noqa: E402
+from wordshell.lm.data import LMTask  # noqa: E402
 from wordshell.kinds import build  # noqa: E402
 
 TEXT = "the cat sat on the mat . the dog sat on the log . " * 40
@@ -200,7 +200,7 @@ def test_cpu_bf16_trains_and_evaluates_in_float32(tmp_path):
     """--bf16 on CPU: the steps run under bf16 autocast, the weights stay float32, and the reported
     validation loss is a float32 evaluation (it equals a fresh evaluation of the saved best weights).
     On a CPU without native bfloat16 the run falls back to float32 (oneDNN has no bf16 LSTM there)."""
-    from wordshell import weights as ck
+    from wordshell.fit import weights as ck
 
     task = lm_task()
     cfg = train.TrainConfig(threads=1, optimizer="adam", lr=0.01, epochs=6, schedule="none", ckpt_every=0,
@@ -244,7 +244,7 @@ def test_time_budget_counts_across_resume(tmp_path):
 
 
 def test_thread_tuner_keeps_the_faster_setting(monkeypatch):
-    from wordshell import train_runtime
+    from wordshell.fit import runtime as train_runtime
 
     clock = {"t": 0.0}
     monkeypatch.setattr(train_runtime.time, "perf_counter", lambda: clock["t"])

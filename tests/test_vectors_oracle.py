@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from wordshell.store import Store
-from wordshell.vectors import KeyedVectors
+from wordshell.vectors.keyed import KeyedVectors
 
 
 @pytest.fixture

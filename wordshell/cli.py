@@ -177,7 +177,7 @@ def cli(ctx: click.Context, home, keep_going, quiet):
     if quiet:
         session.quiet = True
     if ctx.invoked_subcommand is None:
-        from wordshell.repl import run_repl
+        from wordshell.shell.repl import run_repl
 
         return run_repl(session, ctx.command, keep_going=keep_going)
     return None

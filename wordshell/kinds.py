@@ -41,14 +41,14 @@ _TABLE = [
     Kind("word2vec", "vectors"),
     Kind("fasttext", "vectors"),
     Kind("vectors", "vectors"),
-    Kind("lstm-lm", "lm", "lstm", "wordshell.models.rnn_lm:RNNLM", "lstm"),
-    Kind("gru-lm", "lm", "gru", "wordshell.models.rnn_lm:RNNLM", "gru"),
-    Kind("rnn-lm", "lm", "rnn", "wordshell.models.rnn_lm:RNNLM", "rnn"),
-    Kind("ffnn-lm", "lm", "ffnn", "wordshell.models.ffnn_lm:FFNNLM"),
-    Kind("bag-clf", "classifier", "bag", "wordshell.models.bag_clf:BagClassifier"),
-    Kind("bilstm-clf", "classifier", "bilstm", "wordshell.models.rnn_clf:RNNClassifier", "lstm"),
-    Kind("bigru-clf", "classifier", "bigru", "wordshell.models.rnn_clf:RNNClassifier", "gru"),
-    Kind("rnn-clf", "classifier", "rnn", "wordshell.models.rnn_clf:RNNClassifier", "rnn"),
+    Kind("lstm-lm", "lm", "lstm", "wordshell.lm.rnn:RNNLM", "lstm"),
+    Kind("gru-lm", "lm", "gru", "wordshell.lm.rnn:RNNLM", "gru"),
+    Kind("rnn-lm", "lm", "rnn", "wordshell.lm.rnn:RNNLM", "rnn"),
+    Kind("ffnn-lm", "lm", "ffnn", "wordshell.lm.ffnn:FFNNLM"),
+    Kind("bag-clf", "classifier", "bag", "wordshell.classify.bag:BagClassifier"),
+    Kind("bilstm-clf", "classifier", "bilstm", "wordshell.classify.rnn:RNNClassifier", "lstm"),
+    Kind("bigru-clf", "classifier", "bigru", "wordshell.classify.rnn:RNNClassifier", "gru"),
+    Kind("rnn-clf", "classifier", "rnn", "wordshell.classify.rnn:RNNClassifier", "rnn"),
 ]
 KINDS: dict[str, Kind] = {k.name: k for k in _TABLE}
 

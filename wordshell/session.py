@@ -160,14 +160,14 @@ class Session:
 
     def vectors(self, name: str | None):
         """The KeyedVectors of a stored embedding model (numpy only, memory-mapped)."""
-        from wordshell.vectors import KeyedVectors
+        from wordshell.vectors.keyed import KeyedVectors
 
         name = self.model_name(name, ("vectors",))
         return self.cached("vectors", name, lambda: KeyedVectors.from_store(self.store, name))
 
     def classifier(self, name: str | None):
         """The predictor of a stored classifier (numpy for bag, torch for the RNNs), loaded once."""
-        from wordshell.clf_predict import load_predictor
+        from wordshell.classify.predict import load_predictor
 
         name = self.model_name(name, ("classifier",))
         return self.cached("classifier", name, lambda: load_predictor(self.store, name))
@@ -176,7 +176,7 @@ class Session:
     @property
     def jobs(self):
         if self._jobs is None:
-            from wordshell.jobs import JobManager
+            from wordshell.jobs.manager import JobManager
 
             self._jobs = JobManager(self.store)
         return self._jobs

@@ -11,7 +11,7 @@ from itertools import islice
 
 import click
 
-from wordshell.cmd import background_option, command, model_option, pass_session, run_in_background
+from wordshell.options import background_option, command, model_option, pass_session, run_in_background
 from wordshell.errors import BadInput, UsageError
 from wordshell.kinds import archs
 from wordshell.render import isatty
@@ -36,7 +36,7 @@ def data_options(fn):
 
 
 def _read(session, specs, data_format, encoding, label_column, text_column):
-    from wordshell.clf_data import read_labelled
+    from wordshell.classify.data import read_labelled
 
     return read_labelled(session.store, list(specs), data_format, encoding, label_column, text_column)
 
@@ -110,7 +110,7 @@ def train_classifier(session, name, data, background, force, valid_file, data_fo
                          "bag already drops words and n-grams while training: set how many with --dropout")
     if background:
         return run_in_background(session, name, "classifier")
-    from wordshell.clf_train import ClassifierOptions, train_classifier as train
+    from wordshell.classify.train import ClassifierOptions, train_classifier as train
 
     fmt = (data_format, encoding, label_column, text_column)
     train_data = _read(session, data, *fmt)
@@ -171,7 +171,7 @@ def classify(session, texts, model, file, top_k, probs, batch_size, encoding, th
 
 
 def _input_lines(session, texts, file, encoding):
-    from wordshell import textio
+    from wordshell.corpus import textio
 
     if texts and file:
         raise UsageError("give texts as arguments or --file, not both")
@@ -231,7 +231,7 @@ def eval_classifier(session, model, data, **kw):
       eval classifier --model sst --data stsa.binary.dev
       eval classifier --model sst --data stsa.binary.dev --format json
     """
-    from wordshell.clf_predict import evaluate
+    from wordshell.classify.predict import evaluate
 
     name = session.model_name(model, ("classifier",))
     test = _read(session, data, **kw)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from wordshell.cmd import command, group, pass_session, tokenizer_from
+from wordshell.options import command, group, pass_session, tokenizer_from
 from wordshell.result import Result, message
 
 
@@ -22,10 +22,10 @@ def corpus(ctx):
 @pass_session
 def list_corpora(session, available):
     """Corpora in the workspace, the bundled samples, and (with --available) the download catalog."""
-    from wordshell import corpora
+    from wordshell.corpus import sources as corpora
     from wordshell.commands.models import human_bytes
-    from wordshell.corpus_core import cached_stats
-    from wordshell.tokens import Tokenizer
+    from wordshell.corpus.corpus import cached_stats
+    from wordshell.corpus.tokens import Tokenizer
 
     store = session.store
     rows = []
@@ -66,7 +66,7 @@ def add(session, name, path, copy, labelled, encoding, force):
       corpus add novels ~/books/*.txt
       zcat dump.gz | wordshell corpus add dump -
     """
-    from wordshell import corpora
+    from wordshell.corpus import sources as corpora
 
     c = corpora.add(session.store, name, path, copy=copy, fmt="fasttext" if labelled else "text",
                     encoding=encoding, force=force)
@@ -80,7 +80,7 @@ def add(session, name, path, copy, labelled, encoding, force):
 @pass_session
 def download(session, name, force):
     """Download a corpus from the catalog (checked against its checksum)."""
-    from wordshell import corpora
+    from wordshell.corpus import sources as corpora
 
     c = corpora.download(session.store, name, session.progress(), force=force)
     return message(f"corpus '{name}' ready: {c.files[0]} ({c.size_bytes:,} bytes)", corpus=name)
@@ -96,7 +96,7 @@ def download(session, name, force):
 @pass_session
 def info(session, name, top, encoding, **tok):
     """Tokens, types, sentences, size and the most frequent words of a corpus."""
-    from wordshell import corpora
+    from wordshell.corpus import sources as corpora
     from wordshell.commands.models import human_bytes
 
     tokenizer = tokenizer_from(tok)
@@ -125,7 +125,7 @@ def info(session, name, top, encoding, **tok):
 @pass_session
 def rm(session, name):
     """Forget a corpus (deletes copied/downloaded files; files you pointed at stay)."""
-    from wordshell import corpora
+    from wordshell.corpus import sources as corpora
 
     corpora.remove(session.store, name)
     return message(f"removed corpus '{name}'")

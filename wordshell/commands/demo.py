@@ -11,7 +11,7 @@ import time
 
 import click
 
-from wordshell.cmd import command, pass_session
+from wordshell.options import command, pass_session
 from wordshell.result import message
 
 # (section, [(command line, what it shows)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from wordshell.cmd import background_option, command, corpus_options, pass_session, run_in_background, tokenizer_from
+from wordshell.options import background_option, command, corpus_options, pass_session, run_in_background, tokenizer_from
 from wordshell.errors import UsageError
 from wordshell.result import Result
 
@@ -37,8 +37,8 @@ def _embedding_options(fn):
 
 
 def _train(session, kind, name, corpus, force, **kw):
-    from wordshell import corpora
-    from wordshell.embeddings import EmbeddingConfig, default_workers, train_embeddings
+    from wordshell.corpus import sources as corpora
+    from wordshell.vectors.train import EmbeddingConfig, default_workers, train_embeddings
 
     store = session.store
     if store.has_model(name) and not force:

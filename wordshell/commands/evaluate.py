@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from wordshell.cmd import command, model_option, pass_session
+from wordshell.options import command, model_option, pass_session
 from wordshell.result import Result
 
 
 def _bundled(name: str) -> str:
-    from wordshell.corpora import gensim_data_dir
+    from wordshell.corpus.sources import gensim_data_dir
 
     return str(gensim_data_dir() / name)
 
@@ -24,7 +24,7 @@ def _bundled(name: str) -> str:
 @pass_session
 def eval_analogies(session, file, restrict, case_sensitive, cosmul, model):
     """Analogy accuracy per section (default: Mikolov's questions-words.txt, bundled with gensim)."""
-    from wordshell.evaluate import eval_analogies as run
+    from wordshell.vectors.evaluate import eval_analogies as run
 
     kv = session.vectors(model)
     path = file or _bundled("questions-words.txt")
@@ -47,7 +47,7 @@ def eval_analogies(session, file, restrict, case_sensitive, cosmul, model):
 @pass_session
 def eval_similarity(session, files, restrict, case_sensitive, model):
     """Spearman/Pearson against human similarity scores (default: WordSim353 and SimLex-999)."""
-    from wordshell.evaluate import eval_similarity as run
+    from wordshell.vectors.evaluate import eval_similarity as run
 
     kv = session.vectors(model)
     paths = list(files) or [_bundled("wordsim353.tsv"), _bundled("simlex999.txt")]

@@ -12,7 +12,7 @@ import time
 
 import click
 
-from wordshell.cmd import command, pass_session
+from wordshell.options import command, pass_session
 from wordshell.errors import BadInput, UsageError
 from wordshell.render import isatty
 from wordshell.result import Result, Span
@@ -71,7 +71,7 @@ def _generate(session, prompt, model, length, temperature, top_k, top_p, greedy,
               show_probs) -> Result:
     import torch
 
-    from wordshell.lm_use import check_text, describe_prompt, generate, load_lm
+    from wordshell.lm.use import check_text, describe_prompt, generate, load_lm
     from wordshell.render import default_format
 
     check_text(prompt)
@@ -132,8 +132,8 @@ def _generate(session, prompt, model, length, temperature, top_k, top_p, greedy,
 
 
 def _perplexity(session, file, model, encoding, text) -> Result:
-    from wordshell.lm_use import check_text, load_lm, score
-    from wordshell.textio import read_lines, stdin_lines
+    from wordshell.lm.use import check_text, load_lm, score
+    from wordshell.corpus.textio import read_lines, stdin_lines
 
     lm = load_lm(session, model)
     if text is not None:

@@ -9,7 +9,7 @@ import time
 
 import click
 
-from wordshell.cmd import command, group, pass_session
+from wordshell.options import command, group, pass_session
 from wordshell.errors import Cancelled, WordshellError
 from wordshell.progress import fmt_count, fmt_duration
 from wordshell.result import Result, message

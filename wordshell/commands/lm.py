@@ -6,7 +6,7 @@ import re
 
 import click
 
-from wordshell.cmd import background_option, command, corpus_options, pass_session, run_in_background, tokenizer_from
+from wordshell.options import background_option, command, corpus_options, pass_session, run_in_background, tokenizer_from
 from wordshell.errors import BadInput
 from wordshell.kinds import archs
 from wordshell.result import Result
@@ -102,14 +102,14 @@ def train_lm(ctx, session, name, corpus, background, resume, force, **kw):
     """
     if background:
         return run_in_background(session, name, "lm")
-    from wordshell.lm_train import LMOptions, train_lm
+    from wordshell.lm.train import LMOptions, train_lm
 
     explicit = {k for k in kw if ctx.get_parameter_source(k) != click.core.ParameterSource.DEFAULT}
     if "lowercase" not in explicit and kw["level"] == "char":
         kw["lowercase"] = False
     tok = tokenizer_from(kw)
     if kw["level"] == "char":
-        from wordshell.tokens import Tokenizer
+        from wordshell.corpus.tokens import Tokenizer
 
         tok = Tokenizer(lowercase=tok.lowercase, punct=False, split="chars")
     kw["time_budget"] = parse_duration(kw.pop("time_"))

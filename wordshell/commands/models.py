@@ -7,7 +7,7 @@ import os
 
 import click
 
-from wordshell.cmd import command, group, pass_session
+from wordshell.options import command, group, pass_session
 from wordshell.errors import UsageError
 from wordshell.result import Result, message
 
@@ -154,7 +154,7 @@ def import_(session, path, name, vformat, limit, lowercase, force):
       models import ~/glove.6B.100d.txt glove100 --file-format glove
       models import cc.en.300.bin ft-en --limit 200000
     """
-    from wordshell.formats import import_vectors
+    from wordshell.vectors.formats import import_vectors
     from wordshell.store import validate_name
 
     validate_name(name)
@@ -185,7 +185,7 @@ def export(session, name, path, vformat):
       models export w2v w2v.bin
       models export w2v vectors.txt --file-format glove
     """
-    from wordshell.formats import export_vectors
+    from wordshell.vectors.formats import export_vectors
 
     if vformat is None:
         vformat = {".bin": "word2vec", ".vec": "fasttext-vec"}.get(os.path.splitext(path)[1], "word2vec-text")

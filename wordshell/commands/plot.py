@@ -16,7 +16,7 @@ import shutil
 
 import click
 
-from wordshell.cmd import CONTEXT, command, model_option, pass_session
+from wordshell.options import CONTEXT, command, model_option, pass_session
 from wordshell.errors import UsageError
 from wordshell.render import isatty
 from wordshell.result import Result
@@ -191,7 +191,7 @@ def analogy(session, expression, top, raw, out, size, width, height, draw, model
       plot analogy man:king::woman:? --top 3 --out royal.png
     """
     from wordshell.plots.wordmap import analogy_map
-    from wordshell.expression import parse_expression
+    from wordshell.vectors.expression import parse_expression
 
     positive, negative = parse_expression(" ".join(expression))
     kv = session.vectors(model)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from wordshell.cmd import command, model_option, pass_session
+from wordshell.options import command, model_option, pass_session
 from wordshell.errors import UsageError
 from wordshell.result import Result
 
@@ -61,7 +61,7 @@ def analogy(session, expression, top, cosmul, expect, restrict, model):
       analogy "king - man + woman"
       analogy man:king::woman:?  --expect queen --cosmul
     """
-    from wordshell.expression import parse_expression
+    from wordshell.vectors.expression import parse_expression
 
     text = " ".join(expression)
     positive, negative = parse_expression(text)
@@ -151,7 +151,7 @@ def oov(session, word, top, model):
     """
     import numpy as np
 
-    from wordshell.ngrams import char_ngrams, ft_hash
+    from wordshell.vectors.ngrams import char_ngrams, ft_hash
 
     kv = session.vectors(model)
     if not kv.is_fasttext:

@@ -5,7 +5,7 @@
     <home>/checkpoints/<model>/job.json   status, written by the worker (worker.JobStatus)
     <home>/checkpoints/<model>/job.log    everything the worker prints
 
-A job is `python -m wordshell.worker <spec>` started in its own session (process group), so it
+A job is `python -m wordshell.jobs.worker <spec>` started in its own session (process group), so it
 outlives the one-shot `wordshell train ... --background` or the REPL that started it, and the
 terminal's Ctrl-C never reaches it. Any process reading the workspace sees the same jobs:
 `wordshell jobs` in another terminal lists the REPL's jobs.
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from wordshell.errors import NotFound, UsageError
-from wordshell.job_status import ACTIVE, START_TIMEOUT, Job, pid_alive, read_status, write_status
+from wordshell.jobs.status import ACTIVE, START_TIMEOUT, Job, pid_alive, read_status, write_status
 from wordshell.atomic import atomic_write_json
 from wordshell.store import Store, validate_name
 
@@ -85,7 +85,7 @@ class JobManager:
         with open(d / "job.log", "w", encoding="utf-8") as log:
             log.write(f"# job {jid}: wordshell {' '.join(argv)}\n")
             log.flush()
-            proc = subprocess.Popen([sys.executable, *isolated, "-m", "wordshell.worker", str(spec_path)],
+            proc = subprocess.Popen([sys.executable, *isolated, "-m", "wordshell.jobs.worker", str(spec_path)],
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                     start_new_session=True, close_fds=True, env=env)
         self._children[jid] = proc

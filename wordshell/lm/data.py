@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from wordshell import corpora
+from wordshell.corpus import sources as corpora
 from wordshell.errors import BadInput, CorruptFile
 from wordshell.atomic import atomic_write, read_vocab
 from wordshell.store import Store
-from wordshell.tokens import Tokenizer
+from wordshell.corpus.tokens import Tokenizer
 
 EOS, UNK = "<eos>", "<unk>"
 _ESC = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", " ": "\\s"}

@@ -1,4 +1,4 @@
-"""The background job process: `python -m wordshell.worker <spec.json>`.
+"""The background job process: `python -m wordshell.jobs.worker <spec.json>`.
 
 JobManager.start (jobs.py) writes the spec and starts this in its own session with stdout and
 stderr on checkpoints/<model>/job.log. It runs the spec's argv through the same click tree as
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from wordshell.job_status import MAX_EVENTS, TERMINAL, proc_start_time, write_status
+from wordshell.jobs.status import MAX_EVENTS, TERMINAL, proc_start_time, write_status
 from wordshell.atomic import json_default
 from wordshell.progress import PlainProgress, Progress
 
@@ -151,7 +151,7 @@ class _ErrorTap(io.TextIOBase):
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        sys.stderr.write("usage: python -m wordshell.worker SPEC.json\n")
+        sys.stderr.write("usage: python -m wordshell.jobs.worker SPEC.json\n")
         return 2
     with open(args[0], encoding="utf-8") as f:
         spec = json.load(f)
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         pass
 
     from wordshell.cli import execute
-    from wordshell.job_status import read_status
+    from wordshell.jobs.status import read_status
     from wordshell.session import Session
 
     sys.stdout.reconfigure(line_buffering=True)

@@ -22,7 +22,7 @@ import numpy as np
 from wordshell.errors import BadInput, CorruptFile, UnknownWord, UsageError
 from wordshell.atomic import atomic_save_npy, atomic_write, read_vocab
 from wordshell.store import Store
-from wordshell.tokens import Tokenizer
+from wordshell.corpus.tokens import Tokenizer
 
 
 class KeyedVectors:
@@ -118,7 +118,7 @@ class KeyedVectors:
         raise self.unknown(word)
 
     def oov_vector(self, word: str) -> np.ndarray | None:
-        from wordshell.ngrams import oov_vector
+        from wordshell.vectors.ngrams import oov_vector
 
         w = self.tokenizer.normalize(word) if self.tokenizer else word
         return oov_vector(w, self.ngrams, int(self.meta["min_n"]), int(self.meta["max_n"]))

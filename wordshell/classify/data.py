@@ -27,7 +27,7 @@ from itertools import islice
 from pathlib import Path
 
 from wordshell.errors import BadInput, NotFound, UsageError
-from wordshell.textio import read_lines
+from wordshell.corpus.textio import read_lines
 
 FORMATS = ("auto", "fasttext", "tsv", "csv", "label-text", "dir", "files")
 HEADER_LABEL = ("label", "labels", "class", "category", "sentiment", "target", "y")
@@ -126,7 +126,7 @@ def _locate(store, spec: str) -> tuple[Path, str | None, str | None]:
     if p.exists():
         return p, None, None
     if store is not None:
-        from wordshell import corpora
+        from wordshell.corpus import sources as corpora
 
         if corpora.validate_name_quiet(spec) and (spec in corpora.BUILTIN or corpora._registered(store, spec)):
             c = corpora.resolve(store, spec)

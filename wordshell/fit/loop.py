@@ -61,13 +61,13 @@ from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from wordshell import checkpoint as ck
-from wordshell import distributed
-from wordshell.weights import save_weights
+from wordshell.fit import checkpoint as ck
+from wordshell.fit import distributed
+from wordshell.fit.weights import save_weights
 from wordshell.errors import BadInput, Cancelled, CorruptFile
-from wordshell.train_config import (Clock, TrainConfig, cpu_bf16_supported, eta, lr_at, make_optimizer,
+from wordshell.fit.config import (Clock, TrainConfig, cpu_bf16_supported, eta, lr_at, make_optimizer,
                                     planned_steps, resolve_device, to_device)
-from wordshell.train_runtime import StopFlag, ThreadTuner
+from wordshell.fit.runtime import StopFlag, ThreadTuner
 
 
 class Callback:

@@ -18,11 +18,11 @@ import time
 from importlib.util import find_spec
 from pathlib import Path
 
-from wordshell.corpus_core import Corpus
+from wordshell.corpus.corpus import Corpus
 from wordshell.errors import BadInput, NotFound, UsageError
 from wordshell.atomic import atomic_open, atomic_write_json, read_json
 from wordshell.store import Store, validate_name
-from wordshell.textio import expand_paths
+from wordshell.corpus.textio import expand_paths
 
 BUILTIN = {
     "wiki-sample": ("enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2", "wiki-xml",
@@ -169,7 +169,7 @@ def download(store: Store, name: str, progress=None, force: bool = False) -> Cor
     existing = _registered(store, name)
     if existing is not None and not force:
         return existing
-    from wordshell.download import download as fetch
+    from wordshell.corpus.download import download as fetch
 
     dest = d / entry.get("file", Path(entry["url"]).name)
     fetch(entry["url"], dest, entry.get("checksum"), progress)

@@ -18,8 +18,8 @@ from typing import Iterator
 from wordshell.errors import BadInput
 from wordshell.atomic import atomic_open, atomic_write_json, read_json
 from wordshell.store import Store
-from wordshell.textio import read_lines
-from wordshell.tokens import Tokenizer
+from wordshell.corpus.textio import read_lines
+from wordshell.corpus.tokens import Tokenizer
 
 MAX_SENTENCE = 10_000  # gensim ignores words past this in one sentence
 
@@ -62,7 +62,7 @@ class Corpus:
             key = f"{p}|{st.st_size}|{st.st_mtime_ns}"
             digest = cache.get(key)
             if digest is None:
-                from wordshell.download import file_digest
+                from wordshell.corpus.download import file_digest
 
                 digest = file_digest(p)
                 cache[key] = digest

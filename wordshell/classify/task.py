@@ -14,8 +14,8 @@ import math
 
 import numpy as np
 
-from wordshell.clf_data import Labelled
-from wordshell.clf_text import TextEncoder, bag_features, pad
+from wordshell.classify.data import Labelled
+from wordshell.classify.text import TextEncoder, bag_features, pad
 
 
 class Encoded:

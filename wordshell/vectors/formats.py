@@ -19,7 +19,7 @@ import numpy as np
 
 from wordshell.errors import BadInput, NotFound, UsageError
 from wordshell.store import Store
-from wordshell.vectors import KeyedVectors, save_vectors
+from wordshell.vectors.keyed import KeyedVectors, save_vectors
 
 FORMATS = ("word2vec", "word2vec-text", "glove", "fasttext", "fasttext-vec")
 FASTTEXT_MAGIC = 793712314

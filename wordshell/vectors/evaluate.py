@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from wordshell.errors import BadInput
-from wordshell.textio import read_lines
-from wordshell.vectors import KeyedVectors
+from wordshell.corpus.textio import read_lines
+from wordshell.vectors.keyed import KeyedVectors
 
 
 def _ok_vocab(kv: KeyedVectors, restrict: int, case_insensitive: bool) -> dict[str, int]:

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from wordshell.clf_data import Labelled, label_key
-from wordshell.clf_text import FIRST, TextEncoder
+from wordshell.classify.data import Labelled, label_key
+from wordshell.classify.text import FIRST, TextEncoder
 from wordshell.errors import BadInput, UsageError
-from wordshell.fit_progress import ACC, ACC_ON_TRAIN, FitProgress
+from wordshell.fit.progress import ACC, ACC_ON_TRAIN, FitProgress
 
 
 @dataclass
@@ -74,7 +74,7 @@ def auto_buckets(data: Labelled, encoder, ngrams: int, max_len: int | None) -> i
     """n-gram hash rows for `--buckets 0`: a power of two >= 2x the distinct training n-grams,
     between 1,024 and 65,536 (fastText's fixed 2M rows would be 800 MB at 100 dims; on SST-2 more
     rows than 65k did not help)."""
-    from wordshell.clf_text import bag_features
+    from wordshell.classify.text import bag_features
 
     if ngrams < 2:
         return 0
@@ -86,9 +86,9 @@ def auto_buckets(data: Labelled, encoder, ngrams: int, max_len: int | None) -> i
 
 def train_classifier(session, name: str, data: Labelled, valid: Labelled | None, opts: ClassifierOptions) -> dict:
     """Train and save classifier `name`; return a summary for the command's Result."""
-    from wordshell.clf_task import ClassifierTask, encode
-    from wordshell.clf_text import UNK
-    from wordshell.tokens import Tokenizer
+    from wordshell.classify.task import ClassifierTask, encode
+    from wordshell.classify.text import UNK
+    from wordshell.corpus.tokens import Tokenizer
 
     arch = opts.arch
     d = DEFAULTS["bag" if arch == "bag" else "rnn"]
@@ -119,8 +119,8 @@ def train_classifier(session, name: str, data: Labelled, valid: Labelled | None,
     import torch
 
     from wordshell import kinds
-    from wordshell.train import fit
-    from wordshell.train_config import TrainConfig
+    from wordshell.fit.loop import fit
+    from wordshell.fit.config import TrainConfig
 
     kind = kinds.kind_of("classifier", arch)
     cfg_cls = kinds.model_class(kind).Config
@@ -244,7 +244,7 @@ def init_from_vectors(model, encoder: TextEncoder, kv, freeze: bool) -> dict:
 
 def save_classifier(store, name: str, model, encoder: TextEncoder, meta: dict) -> dict:
     """vocab.txt, weights.safetensors, then model.json last (a model without it is not ready)."""
-    from wordshell.weights import save_weights
+    from wordshell.fit.weights import save_weights
     from wordshell.atomic import atomic_write
 
     d = store.model_dir(name)
@@ -256,7 +256,7 @@ def save_classifier(store, name: str, model, encoder: TextEncoder, meta: dict) -
 
 def model_meta(kind: str, config, train_cfg, encoder: TextEncoder, labels: list[str], data_info: dict,
                result: dict, extra: dict) -> dict:
-    from wordshell.train import training_summary
+    from wordshell.fit.loop import training_summary
 
     best = result.get("best") or {}
     return {
@@ -271,7 +271,7 @@ def model_meta(kind: str, config, train_cfg, encoder: TextEncoder, labels: list[
 
 def load_best(model, ckpt_dir: Path) -> bool:
     """Put the best checkpoint's weights into `model` (False when fit wrote none)."""
-    from wordshell.weights import load_weights
+    from wordshell.fit.weights import load_weights
 
     path = ckpt_dir / "best.safetensors"
     if not path.is_file():

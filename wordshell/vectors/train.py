@@ -18,11 +18,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from wordshell.corpus_core import Corpus, TokenFile
+from wordshell.corpus.corpus import Corpus, TokenFile
 from wordshell.errors import BadInput, Cancelled
 from wordshell.store import Store
-from wordshell.tokens import Tokenizer
-from wordshell.vectors import save_vectors
+from wordshell.corpus.tokens import Tokenizer
+from wordshell.vectors.keyed import save_vectors
 
 
 def default_workers() -> int:

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from wordshell.clf_text import TextEncoder, bag_features
+from wordshell.classify.text import TextEncoder, bag_features
 from wordshell.errors import CorruptFile, UsageError
 from wordshell.kinds import family_of
 from wordshell.atomic import read_vocab
-from wordshell.tokens import Tokenizer
+from wordshell.corpus.tokens import Tokenizer
 
 if TYPE_CHECKING:
-    from wordshell.clf_data import Labelled
+    from wordshell.classify.data import Labelled
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -85,7 +85,7 @@ class TorchPredictor(Predictor):
         super().__init__(meta, encoder)
         import torch
 
-        from wordshell.weights import load_weights
+        from wordshell.fit.weights import load_weights
         from wordshell.kinds import build
 
         self.torch = torch
@@ -109,7 +109,7 @@ class TorchPredictor(Predictor):
             torch.set_num_threads(before)
 
     def _proba(self, texts: Sequence[str]) -> np.ndarray:
-        from wordshell.clf_text import pad
+        from wordshell.classify.text import pad
 
         torch = self.torch
         flat, lengths = self.encoder.flat(texts, self.max_len)
@@ -156,7 +156,7 @@ def load_predictor(store, name: str) -> Predictor:
 
 def evaluate(session, name: str, data: Labelled, batch: int = 2048) -> dict:
     """metrics.report of classifier `name` on labelled `data` (unknown labels count as errors)."""
-    from wordshell.metrics import confusion_matrix, report
+    from wordshell.classify.metrics import confusion_matrix, report
 
     pred = session.classifier(name)
     labels = list(pred.labels) + [lab for lab in data.classes if lab not in pred.labels]

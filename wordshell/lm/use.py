@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from wordshell.errors import BadInput, CorruptFile, NotFound, UsageError
-from wordshell.lm_data import EOS, Vocab
-from wordshell.tokens import Tokenizer
+from wordshell.lm.data import EOS, Vocab
+from wordshell.corpus.tokens import Tokenizer
 
 
 @dataclass
@@ -71,7 +71,7 @@ def load_lm(session, name: str | None = None) -> LanguageModel:
         return session.cached("lm", name, lambda: _load(d, name, meta, d / "weights.safetensors", "", "final"))
     last = d / "ckpt" / "last.safetensors"
     if last.is_file():
-        from wordshell.weights import read_meta
+        from wordshell.fit.weights import read_meta
 
         state = read_meta(last)
         meta = state.get("meta") or {}
@@ -88,7 +88,7 @@ def load_lm(session, name: str | None = None) -> LanguageModel:
 
 
 def _load(d, name, meta, weights_path, prefix, source) -> LanguageModel:
-    from wordshell import weights as ck
+    from wordshell.fit import weights as ck
     from wordshell.kinds import build
 
     try:
@@ -177,7 +177,7 @@ def score(lm: LanguageModel, ids: list[int], bptt: int = 256) -> tuple[float, in
     """Total NLL (nats) of `ids` given a leading <eos>, and the number of tokens scored."""
     import torch
 
-    from wordshell.lm_data import nll
+    from wordshell.lm.data import nll
 
     if not ids:
         raise BadInput("no text to score")

@@ -27,7 +27,7 @@ import click
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
-from wordshell.repl_lexer import REPL_WORDS
+from wordshell.shell.lexer import REPL_WORDS
 
 WORD_PARAMS = {"words", "word", "word1", "word2", "expression", "negative", "expect", "positive"}
 _CURRENT = re.compile(r"[^\s\"']*$")  # the word being typed: stops at a space or a quote
@@ -145,7 +145,7 @@ class ShellCompleter(Completer):
 
     def corpus_names(self) -> list[str]:
         try:
-            from wordshell.corpora import list_names
+            from wordshell.corpus.sources import list_names
 
             return list_names(self.session.store)
         except Exception:

@@ -20,7 +20,7 @@ from typing import Any
 
 from wordshell.errors import CorruptFile, NotFound
 from wordshell.atomic import atomic_write_json
-from wordshell.weights import load_tensors, read_meta, save_tensors, unwrap
+from wordshell.fit.weights import load_tensors, read_meta, save_tensors, unwrap
 
 
 # -- optimizer state ------------------------------------------------------------------
@@ -148,7 +148,7 @@ def save_run(path: Path, model, opt, state: dict, carry, dist) -> None:
 
     import torch
 
-    from wordshell import distributed
+    from wordshell.fit import distributed
 
     tensors = {f"model.{k}": v for k, v in unwrap(model).state_dict().items()}
     opt_t, opt_plain = optimizer_tensors(opt)

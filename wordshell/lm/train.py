@@ -19,10 +19,10 @@ import os
 import sys
 from dataclasses import asdict, dataclass, field, replace
 
-from wordshell import distributed
+from wordshell.fit import distributed
 from wordshell.errors import BadInput, Cancelled, UsageError
-from wordshell.fit_progress import PPL, FitProgress
-from wordshell.tokens import Tokenizer
+from wordshell.fit.progress import PPL, FitProgress
+from wordshell.corpus.tokens import Tokenizer
 
 DEFAULTS = {  # optimizer -> defaults that work at a fixed budget on PTB-sized data (see bench/)
     "sgd": {"lr": 20.0, "clip": 0.25, "schedule": "plateau", "weight_decay": 0.0},
@@ -82,9 +82,9 @@ class LMOptions:
 def train_lm(session, name: str, corpus: str, tokenizer: Tokenizer, opts: LMOptions, *, resume: bool,
              force: bool) -> dict | None:
     """Train language model `name`; return its model.json content (None on ranks other than 0)."""
-    from wordshell.lm_data import Vocab, prepare
+    from wordshell.lm.data import Vocab, prepare
     from wordshell.store import validate_name
-    from wordshell.train import read_state
+    from wordshell.fit.loop import read_state
 
     store = session.store
     validate_name(name)
@@ -112,7 +112,7 @@ def train_lm(session, name: str, corpus: str, tokenizer: Tokenizer, opts: LMOpti
         kind, config = model_config(opts, len(data.vocab))
     tc = train_config(opts, config)
     if tc.cpu_bf16 and not opts.device.startswith("cuda"):
-        from wordshell.train_config import cpu_bf16_supported
+        from wordshell.fit.config import cpu_bf16_supported
 
         if not cpu_bf16_supported():
             session.note("note: this CPU has no native bfloat16 (avx512_bf16 or AMX): --bf16 is off, "
@@ -214,7 +214,7 @@ def model_config(opts: LMOptions, vocab_size: int) -> tuple[str, dict]:
 
 def train_config(opts: LMOptions, config: dict):
     """The loop's TrainConfig: the options, else the optimizer's defaults."""
-    from wordshell.train_config import TrainConfig
+    from wordshell.fit.config import TrainConfig
 
     dflt = DEFAULTS[opts.optimizer]
     epochs = opts.epochs or (0 if opts.time_budget or opts.max_steps else 10)  # 0 = no epoch limit
@@ -266,9 +266,9 @@ def run(spec: RunSpec, callbacks) -> dict:
     import torch
 
     from wordshell.kinds import build
-    from wordshell.lm_data import LMTask
-    from wordshell.train import fit
-    from wordshell.train_config import TrainConfig
+    from wordshell.lm.data import LMTask
+    from wordshell.fit.loop import fit
+    from wordshell.fit.config import TrainConfig
 
     torch.manual_seed(spec.train.get("seed", 1))
     task = LMTask(build(spec.kind, spec.config), spec.train_ids, spec.valid_ids, spec.batch, spec.bptt)
@@ -288,8 +288,8 @@ def _worker(spec: RunSpec) -> dict:
 
 def finish(store, name: str, meta: dict, result: dict) -> dict:
     """best.safetensors -> weights.safetensors, then model.json (last)."""
-    from wordshell import weights as ck
-    from wordshell.train import training_summary
+    from wordshell.fit import weights as ck
+    from wordshell.fit.loop import training_summary
 
     d = store.model_dir(name)
     tensors, _ = ck.load_tensors(d / "ckpt" / "best.safetensors")

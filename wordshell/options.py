@@ -101,7 +101,7 @@ def corpus_options(fn):
 
 def tokenizer_from(kw: dict):
     """Pop the tokenizer flags from a command's kwargs and build the Tokenizer."""
-    from wordshell.tokens import Tokenizer
+    from wordshell.corpus.tokens import Tokenizer
 
     return Tokenizer(lowercase=kw.pop("lowercase", True), punct=kw.pop("punct", False),
                      split=kw.pop("split", "words"))

@@ -168,9 +168,9 @@ class Shell:
         from prompt_toolkit.history import FileHistory
         from prompt_toolkit.styles import Style
 
-        from wordshell.complete import ShellCompleter
-        from wordshell.repl_lexer import ShellLexer
-        from wordshell.repl_watcher import JobWatcher
+        from wordshell.shell.complete import ShellCompleter
+        from wordshell.shell.lexer import ShellLexer
+        from wordshell.shell.watcher import JobWatcher
 
         self.session = session
         self.root = root
@@ -294,7 +294,7 @@ def _warm_up() -> None:
     import importlib
 
     time.sleep(0.05)  # let the first prompt draw
-    for name in ("numpy", "wordshell.vectors", "wordshell.commands.query", "rich.console", "rich.table"):
+    for name in ("numpy", "wordshell.vectors.keyed", "wordshell.commands.query", "rich.console", "rich.table"):
         try:
             importlib.import_module(name)
         except Exception:

@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from wordshell.tokens import Tokenizer
+from wordshell.corpus.tokens import Tokenizer
 
 PAD, UNK, FIRST = 0, 1, 2
 _MULT = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: spreads consecutive ids
@@ -125,7 +125,7 @@ def _batch_pattern(tokenizer: Tokenizer):
     """The tokenizer's own regex with a newline alternative first (None for chars)."""
     import re
 
-    from wordshell.tokens import _WORD_PUNCT_RE, _WORD_RE
+    from wordshell.corpus.tokens import _WORD_PUNCT_RE, _WORD_RE
 
     if tokenizer.split == "whitespace":
         return re.compile(r"\n|\S+")

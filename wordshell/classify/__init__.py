@@ -1,0 +1,1 @@
+"""Sentence classifiers: labelled data, text encoding, bag and RNN models, training, prediction, metrics."""

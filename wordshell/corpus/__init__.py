@@ -1,0 +1,1 @@
+"""Corpora: where text comes from, how it is read and tokenised."""

@@ -1,0 +1,1 @@
+"""The interactive shell: the prompt-toolkit loop, completion, colours, the job watcher."""

@@ -1,0 +1,1 @@
+"""Word vectors: the numpy query engine, n-grams, training (gensim), evaluation, file formats."""
