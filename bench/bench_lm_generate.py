@@ -1,6 +1,6 @@
 """(d) Generation speed of a 2x200 LSTM with PTB's 10k vocabulary: tokens/s and first-token latency.
 
-Ours: `load_lm` + `lm_use.generate` (what `wordshell generate` runs), timed after the model is
+Ours: `load_lm` + `lm/use.py generate` (what `wordshell generate` runs), timed after the model is
 loaded. Peer: the sampling loop of pytorch/examples word_language_model/generate.py
 (model(input, hidden) -> exp(logits / T) -> multinomial), same weights, same process.
 The weights are random (speed does not depend on them); pass --model NAME --home DIR to time a

@@ -2,7 +2,7 @@
 
 Commands are registered here by name -> "module:attribute" and imported only when
 used, so `wordshell similar king` loads the query module and nothing else (no torch,
-no gensim). The REPL runs its lines through this same tree (repl.py).
+no gensim). The shell runs its lines through this same tree (shell/repl.py gets it passed in).
 """
 
 from __future__ import annotations

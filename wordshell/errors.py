@@ -1,6 +1,6 @@
 """One exception family for everything a user can get wrong.
 
-Only cli.py and repl.py turn these into text and an exit code; everything below
+Only cli.py (and the shell, through it) turns these into text and an exit code; everything below
 raises them with a message meant for a person.
 """
 

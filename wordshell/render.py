@@ -1,7 +1,7 @@
 """Turn Results into text: rich tables on a terminal, TSV in pipes, JSON Lines on request.
 
 This is the only module that formats output. Commands return Results (result.py);
-cli.py and repl.py hand them here together with the chosen format.
+cli.py hands them here (for one-shot runs, pipes and the shell alike) together with the chosen format.
 
     table  rich table on a TTY (title, styled columns, notes below)
     tsv    one line per row, tab-separated, no header; notes go to stderr

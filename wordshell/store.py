@@ -115,7 +115,7 @@ def upgrade_meta(meta: dict) -> dict:
 
 
 def _read_job(path: Path) -> dict:
-    """The status a background job left (jobs.py); {} when unreadable."""
+    """The status a background job left (jobs/status.py); {} when unreadable."""
     try:
         return read_json(path, "job status")
     except (NotFound, CorruptFile):

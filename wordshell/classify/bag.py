@@ -1,11 +1,11 @@
 """`bag`: fastText-style classifier: mean of word and word-n-gram embeddings -> linear.
 
-    ids (B, T)  words + hashed n-grams (clf_text.bag_features), 0 = padding
+    ids (B, T)  words + hashed n-grams (classify/text.py bag_features), 0 = padding
       -> EmbeddingBag(mean, padding ignored)   (B, D)
       -> Linear                                (B, C) logits
 
 Nothing but a table lookup and one matrix product, which is why it trains in seconds
-and why inference can skip torch: clf_predict.BagPredictor does the same in numpy from
+and why inference can skip torch: classify/predict.py's BagPredictor does the same in numpy from
 weights.safetensors (`embed.weight`, `out.weight`, `out.bias`).
 """
 
@@ -19,7 +19,7 @@ from torch import nn
 
 @dataclass
 class BagConfig:
-    vocab_rows: int           # padding + unknown + vocabulary (clf_text.TextEncoder.size)
+    vocab_rows: int           # padding + unknown + vocabulary (text.TextEncoder.size)
     num_classes: int
     dim: int = 100
     buckets: int = 100_000    # hashed word n-gram rows after the vocabulary

@@ -2,7 +2,7 @@
 
     checkpoints/<model>/model.json         kind (bag-clf | bilstm-clf | bigru-clf | rnn-clf), config,
                                            labels, tokenizer, max_len
-    checkpoints/<model>/vocab.txt          one word per line (id = line + 2, see clf_text)
+    checkpoints/<model>/vocab.txt          one word per line (id = line + 2, see text.py)
     checkpoints/<model>/weights.safetensors
 
 `bag` runs in numpy alone (no torch import: ~1.8 s saved per process). Its forward is

@@ -21,7 +21,7 @@ POOLINGS = ("last", "max", "mean")
 
 @dataclass
 class RNNConfig:
-    vocab_rows: int           # padding + unknown + vocabulary (clf_text.TextEncoder.size)
+    vocab_rows: int           # padding + unknown + vocabulary (text.TextEncoder.size)
     num_classes: int
     cell: str = "lstm"        # lstm | gru | rnn (tanh)
     emb_dim: int = 100

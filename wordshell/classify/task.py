@@ -1,4 +1,4 @@
-"""The Task that train.fit drives for a classifier (see train.py's docstring for the contract).
+"""The Task that fit() drives for a classifier (see fit/loop.py's docstring for the contract).
 
 Texts are turned into ids once, up front; an epoch is a seeded shuffle cut into batches
 (RNN batches are grouped by length so they pad little); the loss is cross-entropy; the
@@ -55,7 +55,7 @@ def encode(data: Labelled, encoder: TextEncoder, labels: list[str], config: dict
 
 
 class ClassifierTask:
-    """The Task for train.fit: batches of (ids, labels), cross-entropy, validation accuracy."""
+    """The Task for fit(): batches of (ids, labels), cross-entropy, validation accuracy."""
 
     primary = ("valid_acc", "max")
     unit = "examples"

@@ -1,11 +1,11 @@
-"""`train classifier`: options -> labelled data -> vocabulary -> model (+ --vectors) -> train.fit -> the store.
+"""`train classifier`: options -> labelled data -> vocabulary -> model (+ --vectors) -> fit() -> the store.
 
     ClassifierOptions       every option of `train classifier`, built once by the command
     train_classifier(...)   the whole run; returns a summary for the command's Result
 
     checkpoints/<name>/vocab.txt, weights.safetensors (the best epoch), model.json (last)
 
-The Task (batches, loss, accuracy) is in clf_task.py; prediction in clf_predict.py.
+The Task (batches, loss, accuracy) is in task.py; prediction in predict.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """`train classifier`, `classify` and `eval classifier`.
 
-The heavy parts live elsewhere: clf_data (labelled formats), clf_train (the Task for
-train.fit, saving), clf_predict (numpy `bag`, torch RNNs), metrics. This module parses
+The heavy parts live in classify/: data (labelled formats), train (the run, saving), task (what
+fit trains), predict (numpy `bag`, torch RNNs), metrics. This module parses
 options and shapes Results; `classify` streams rows from a generator, batch by batch.
 """
 

@@ -1,6 +1,6 @@
 """`generate` and `perplexity`: using a language model from the command line, the shell and pipes.
 
-The model work is in lm_use.py (load, generate, score); this module shapes what it yields into
+The model work is in lm/use.py (load, generate, score); this module shapes what it yields into
 Results: streamed text (with Spans coloured by probability for --show-probs on a terminal) or rows.
 """
 

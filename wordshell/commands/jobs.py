@@ -1,4 +1,4 @@
-"""`jobs`, `jobs watch|log|wait|cancel ID`: background training jobs (see jobs.py).
+"""`jobs`, `jobs watch|log|wait|cancel ID`: background training jobs (see jobs/).
 
 ID is a job number or the name of the model the job trains.
 """

@@ -1,4 +1,4 @@
-"""`train lm`: options -> LMOptions -> lm_train.train_lm -> a Result (generate/perplexity: generate.py)."""
+"""`train lm`: options -> LMOptions -> lm/train.py train_lm -> a Result (generate/perplexity: generate.py)."""
 
 from __future__ import annotations
 

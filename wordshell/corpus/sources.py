@@ -1,6 +1,6 @@
 """Corpora: named sources of text, streamed, tokenised once and cached.
 
-Where text comes from (`resolve`), as a Corpus (corpus_core.py):
+Where text comes from (`resolve`), as a Corpus (corpus.py):
     1. a corpus registered in the workspace       corpora/<name>/corpus.json
     2. a sample that ships inside gensim           wiki-sample, lee, lee-test, polarity, crime-and-punishment
     3. a catalog name, downloaded on first use     tiny-shakespeare, text8, ptb, wikitext-2, ...

@@ -136,7 +136,7 @@ def unflatten(skeleton, tensors: dict, device=None):
     return walk(skeleton) if skeleton is not None else None
 
 
-# -- a whole training run (train.fit's last.safetensors) -----------------------------------
+# -- a whole training run (fit()'s last.safetensors) -----------------------------------
 
 def save_run(path: Path, model, opt, state: dict, carry, dist) -> None:
     """Weights, optimizer, every rank's RNG and carried state, and `state` (JSON) in ONE atomic file.

@@ -1,4 +1,4 @@
-"""torch.distributed plumbing for train.fit: who am I, start N processes, agree on a flag.
+"""torch.distributed plumbing for fit(): who am I, start N processes, agree on a flag.
 
 `fit` runs the same loop in every process; this module only answers "rank, world, device"
 and starts processes for `--nproc N` (torchrun sets the same environment variables, so a

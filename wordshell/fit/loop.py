@@ -31,7 +31,7 @@ What a Task must provide (duck-typed; this is the contract)
 
 The loop, top to bottom (`Run.loop`): lr (schedule) -> batch -> forward/loss (autocast bf16 on CUDA;
 on CPU with cpu_bf16) -> backward -> clip (config.clip > 0) -> optimizer step -> [eval] -> [checkpoint].
-The schedule, speed and ETA are small pure functions in train_config.py. Evaluation runs
+The schedule, speed and ETA are small pure functions in fit/config.py. Evaluation runs
 every `eval_every` steps (0 = only at epoch ends) and at every epoch end; a checkpoint
 (`ckpt_dir/last.safetensors` + `state.json`, atomic) every `ckpt_every` steps, at every eval
 and at the end; `ckpt_dir/best.safetensors` whenever the primary metric improves.

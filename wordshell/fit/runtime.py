@@ -1,4 +1,4 @@
-"""Two pieces of train.fit's machinery that are not the loop itself: stop requests and CPU threads."""
+"""Two pieces of fit()'s machinery that are not the loop itself: stop requests and CPU threads."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ outlives the one-shot `wordshell train ... --background` or the REPL that starte
 terminal's Ctrl-C never reaches it. Any process reading the workspace sees the same jobs:
 `wordshell jobs` in another terminal lists the REPL's jobs.
 
-    >>> job = session.jobs.start(model="big", kind="word2vec", argv=["train", "word2vec", "big", ...])
+    >>> job = session.jobs.start(model="big", kind="word2vec", argv=["train", "word2vec", "big", ...])  # doctest: +SKIP
     >>> session.jobs.get(job.id).state        # doctest: +SKIP
     'running'
 """

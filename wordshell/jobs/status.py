@@ -1,7 +1,7 @@
 """What a background job is on disk: its status file, read by anyone, and whether its worker still lives.
 
     <home>/checkpoints/<model>/job.json   the status the worker writes (state, progress, speed, ETA,
-                                          metrics, the last events); jobs.py, the shell and `jobs` read it
+                                          metrics, the last events); the manager, the shell and `jobs` read it
 
     >>> job = Job(read_status(path), path)            # doctest: +SKIP
     >>> job.state, job.active, job.elapsed            # doctest: +SKIP

@@ -1,6 +1,6 @@
 """The background job process: `python -m wordshell.jobs.worker <spec.json>`.
 
-JobManager.start (jobs.py) writes the spec and starts this in its own session with stdout and
+JobManager.start (manager.py) writes the spec and starts this in its own session with stdout and
 stderr on checkpoints/<model>/job.log. It runs the spec's argv through the same click tree as
 the CLI (cli.execute), with session.progress() reporting into job.json, and ends with the
 state done / failed / cancelled. SIGTERM (`jobs cancel`) raises KeyboardInterrupt in the main

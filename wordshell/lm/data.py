@@ -211,7 +211,7 @@ def prepare(store: Store, corpus_spec: str, tokenizer: Tokenizer, level: str, *,
 # -- the training task ----------------------------------------------------------------
 
 class LMTask:
-    """train.fit's Task for next-token prediction over a batchified id stream (see train.py)."""
+    """fit()'s Task for next-token prediction over a batchified id stream (see fit/loop.py)."""
 
     unit = "tokens"
     primary = ("valid_ppl", "min")

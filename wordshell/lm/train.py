@@ -1,4 +1,4 @@
-"""`train lm`: options -> data -> model -> train.fit -> the store, in that order, in this one module.
+"""`train lm`: options -> data -> model -> fit() -> the store, in that order, in this one module.
 
     LMOptions            every option of `train lm`, built once by the command
     train_lm(...)        the whole run; returns model.json's content (the command shapes the Result)

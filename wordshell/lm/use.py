@@ -3,7 +3,7 @@
 Other code gets a language model with ONE call:
 
     >>> lm = load_lm(session, "ptb-lstm")        # doctest: +SKIP
-    >>> lm.model, lm.vocab, lm.tokenizer, lm.meta, lm.source   # source: "final" | "checkpoint"
+    >>> lm.model, lm.vocab, lm.tokenizer, lm.meta, lm.source   # source: "final" | "checkpoint"  # doctest: +SKIP
 
 `load_lm` prefers the finished model (weights.safetensors + model.json); when only
 ckpt/last.safetensors exists (training still running, or a stopped run) it loads that and

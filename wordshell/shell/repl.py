@@ -3,7 +3,7 @@
 Every line goes through cli.execute, the same click tree and renderer as a one-shot
 `wordshell ...`, so the shell has no command table of its own. What the shell adds:
 
-    completion, colouring       complete.py (from the click tree, the store, vocab.txt)
+    completion, colouring       complete.py, lexer.py (from the click tree, the store, vocab.txt)
     history, auto-suggest       <workspace>/.wordshell/history
     bottom toolbar              active model, device, running jobs (from job.json)
     job messages                JobWatcher: a thread that reads job.json and prints events
