@@ -95,7 +95,7 @@ def info(session, name):
     if session.fmt == "json":
         return Result(data=meta)
     rows = [("kind", meta.get("kind")), ("family", meta.get("family"))]
-    for key in ("vocab_size", "dim", "min_n", "max_n", "bucket"):
+    for key in ("vocab_size", "dim", "min_n", "max_n", "bucket", "params"):
         if key in meta:
             rows.append((key, meta[key]))
     for section in ("config", "train", "tokenizer", "corpus", "data", "training", "imported", "metrics"):
