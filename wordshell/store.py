@@ -41,6 +41,7 @@ from wordshell.errors import CorruptFile, NotFound, UsageError
 
 NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 META = "model.json"
+RUN_STATE = "ckpt/state.json"   # the readable copy of a training run's state (fit/checkpoint.py)
 
 
 def validate_name(name: str, what: str = "model") -> str:
@@ -114,6 +115,13 @@ def upgrade_meta(meta: dict) -> dict:
     return meta
 
 
+def unfinished_text(run: dict) -> str:
+    """'training stopped at step 65 (cancelled); --resume continues it' for Store.unfinished's dict."""
+    why = {"cancelled": "cancelled", "time": "time budget", "max_steps": "max steps"}.get(run.get("stopped") or "")
+    how = f" ({why})" if why else ""
+    return f"training stopped at step {run.get('step', '?')}{how}; --resume continues it"
+
+
 def _read_job(path: Path) -> dict:
     """The status a background job left (jobs/status.py); {} when unreadable."""
     try:
@@ -157,21 +165,61 @@ class Store:
 
     def model_meta(self, name: str) -> dict:
         d = self.model_dir(name)
+        for _ in range(200):
+            try:
+                return upgrade_meta(read_json(d / META, f"model '{name}' metadata"))
+            except NotFound:
+                # Where the folders cannot be exchanged in one rename (not Linux), a --force run makes its
+                # model live by renames a few microseconds apart: while its folders are there, look again
+                if not ((d / META).is_file() or self._swapping(name) or (d / META).is_file()):
+                    break
+                time.sleep(0.002)
         if not (d / META).is_file():
             if (d / "job.json").is_file():
-                job = _read_job(d / "job.json")
+                from wordshell.jobs.status import current
+
+                job = current(_read_job(d / "job.json"))
                 if job.get("state") in ("failed", "cancelled"):
                     raise NotFound(f"model '{name}' has no final model: its training job {job.get('id')} "
                                    f"{job['state']}", f"see 'jobs log {job.get('id')}'")
                 raise NotFound(f"model '{name}' is still training (no final model yet)",
                                f"see 'jobs', or wait for it: 'jobs wait {job.get('id', name)}'")
+            run = self.unfinished(name)
+            if run is not None:
+                raise NotFound(f"model '{name}' is unfinished: {unfinished_text(run)}",
+                               "its last checkpoint answers 'generate' and 'perplexity' meanwhile")
             raise NotFound(f"no model named '{name}'", self._model_hint(name))
         return upgrade_meta(read_json(d / META, f"model '{name}' metadata"))
 
-    def write_model(self, name: str, meta: dict) -> dict:
+    def _swapping(self, name: str) -> bool:
+        """A --force build of `name` is under way (its staging folder, or the old model mid-swap)."""
+        from wordshell.build import OLD, STAGING
+
+        return (self.checkpoints_dir / STAGING.format(name)).is_dir() or \
+            any(self.checkpoints_dir.glob(OLD.format(name, "*")))
+
+    def build(self, name: str, *, force: bool = False, resume: bool = False, resumable: bool = False,
+              command: str = "", lock: bool = True):
+        """A ModelBuild (build.py): the lock, the folder to write into, and the atomic commit.
+
+        >>> with store.build("w2v", force=True, command=session.command_line) as b:   # doctest: +SKIP
+        ...     save_vectors(b, words, vectors, meta)
+        """
+        from wordshell.build import ModelBuild
+
+        validate_name(name)
+        return ModelBuild(self, name, force=force, resume=resume, resumable=resumable, command=command, lock=lock)
+
+    def lock_holder(self, name: str) -> dict | None:
+        """Who is building model `name` now ({pid, job, command}), or None."""
+        from wordshell.build import holder
+
+        return holder(self, validate_name(name))
+
+    def write_model(self, name: str, meta: dict, directory: Path | None = None) -> dict:
         """THE writer of model.json: stamps name, family, versions and creation time, then writes it
-        atomically. Call it last: a model folder without model.json is not a model (yet). Returns
-        what was written.
+        atomically into `directory` (a ModelBuild's folder; default the model's own). Call it last: a
+        model folder without model.json is not a model (yet). Returns what was written.
 
         >>> store.write_model("w2v", {"kind": "word2vec", "config": {...}, ...})   # doctest: +SKIP
         """
@@ -181,16 +229,32 @@ class Store:
         full = {**meta, "name": name, "family": family,
                 "versions": {**versions(), **(meta.get("versions") or {})},
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        atomic_write_json(self.model_dir(name) / META, full)
+        atomic_write_json((directory or self.model_dir(name)) / META, full)
         return full
 
     def model_names(self) -> list[str]:
+        """Models, finished or not: every model folder (a run creates its folder when it begins)."""
         d = self.checkpoints_dir
         if not d.is_dir():
             return []
         return sorted(p.name for p in d.iterdir()
-                      if p.is_dir() and NAME_RE.match(p.name) and not p.name.startswith(".")
-                      and ((p / META).is_file() or (p / "job.json").is_file()))
+                      if p.is_dir() and NAME_RE.match(p.name) and not p.name.startswith("."))
+
+    def unfinished(self, name: str) -> dict | None:
+        """The run of `name` that stopped before its end and can go on with --resume: the state of its
+        ckpt/last ({step, epoch, stopped, best_metrics, meta, ...} + "staging": whether it is a --force run
+        beside a finished model), or None."""
+        from wordshell.build import STAGING
+
+        live = self.model_dir(name)
+        for d, staging in ((live.with_name(STAGING.format(name)), True), (live, False)):
+            if (d / RUN_STATE).is_file() and not (d / META).is_file():
+                try:
+                    state = read_json(d / RUN_STATE, "training state")
+                except (NotFound, CorruptFile):
+                    continue
+                return {**(state.get("run") or {}), "meta": state.get("meta") or {}, "staging": staging}
+        return None
 
     def iter_models(self) -> Iterator[tuple[str, dict | None]]:
         """(name, meta) for every model; meta is None for one still training."""
@@ -205,12 +269,23 @@ class Store:
                 yield name, None
 
     def remove_model(self, name: str) -> None:
+        """Delete a model (and an unfinished --force run of it); refused while a run holds its lock."""
+        from wordshell.build import STAGING, ModelLock
+
         d = self.model_dir(name)
-        if not d.is_dir():
+        staging = d.with_name(STAGING.format(name))
+        if not d.is_dir() and not staging.is_dir():
             raise NotFound(f"no model named '{name}'", self._model_hint(name))
-        trash = d.with_name(f".trash-{name}-{os.getpid()}")
-        os.replace(d, trash)  # atomic: the model disappears at once
-        shutil.rmtree(trash, ignore_errors=True)
+        lock = ModelLock(self, name)
+        lock.acquire()
+        try:
+            for folder in (d, staging):
+                if folder.is_dir():
+                    trash = folder.with_name(f".trash-{name}-{os.getpid()}")
+                    os.replace(folder, trash)  # atomic: the model disappears at once
+                    shutil.rmtree(trash, ignore_errors=True)
+        finally:
+            lock.release()
 
     def _model_hint(self, name: str) -> str | None:
         from wordshell.suggest import did_you_mean

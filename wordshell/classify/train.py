@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import random
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -84,8 +83,14 @@ def auto_buckets(data: Labelled, encoder, ngrams: int, max_len: int | None) -> i
     return int(min(1 << 16, max(1 << 10, 1 << math.ceil(math.log2(max(1, 2 * distinct))))))
 
 
-def train_classifier(session, name: str, data: Labelled, valid: Labelled | None, opts: ClassifierOptions) -> dict:
-    """Train and save classifier `name`; return a summary for the command's Result."""
+def train_classifier(session, name: str, data: Labelled, valid: Labelled | None, opts: ClassifierOptions,
+                     force: bool = False) -> dict:
+    """Train and save classifier `name` (through a ModelBuild); return a summary for the command's Result."""
+    with session.store.build(name, force=force, command=session.command_line) as build:
+        return _train(session, build, data, valid, opts)
+
+
+def _train(session, build, data: Labelled, valid: Labelled | None, opts: ClassifierOptions) -> dict:
     from wordshell.classify.task import ClassifierTask, encode
     from wordshell.classify.text import UNK
     from wordshell.corpus.tokens import Tokenizer
@@ -149,11 +154,7 @@ def train_classifier(session, name: str, data: Labelled, valid: Labelled | None,
     tcfg = TrainConfig(optimizer=opt["optimizer"], lr=opt["lr"], epochs=opt["epochs"], schedule=opt["schedule"],
                        patience=patience, seed=opts.seed, threads=opt["threads"] or 0, device=opts.device,
                        eval_every=0, ckpt_every=0)
-    store = session.store
-    mdir = store.model_dir(name)
-    (mdir / "model.json").unlink(missing_ok=True)  # --force: the old model is gone before the new one exists
-    ckpt = mdir / "ckpt"
-    shutil.rmtree(ckpt, ignore_errors=True)
+    name, ckpt = build.name, build.dir / "ckpt"
     progress = FitProgress(session.progress(), f"train {arch} {name}", ACC_ON_TRAIN if valid is None else ACC,
                            opt["epochs"])
     result = fit(task, tcfg, ckpt, [progress], meta={"kind": kind, "config": cfg_dict, "labels": labels})
@@ -171,7 +172,7 @@ def train_classifier(session, name: str, data: Labelled, valid: Labelled | None,
         vec_info["added_words"] = len(encoder.words) - data_vocab
         extra["vectors"] = vec_info
     meta = model_meta(kind, config, tcfg, encoder, labels, data_info, result, extra)
-    save_classifier(store, name, model, encoder, meta)
+    save_classifier(build, model, encoder, meta)
     session.forget(name)
     best = result.get("best") or {}
     return {"arch": arch, "labels": labels, "vocab": len(encoder.words), "data_vocab": data_vocab, "params": params,
@@ -242,16 +243,15 @@ def init_from_vectors(model, encoder: TextEncoder, kv, freeze: bool) -> dict:
             "frozen": freeze}
 
 
-def save_classifier(store, name: str, model, encoder: TextEncoder, meta: dict) -> dict:
-    """vocab.txt, weights.safetensors, then model.json last (a model without it is not ready)."""
-    from wordshell.fit.weights import save_weights
+def save_classifier(build, model, encoder: TextEncoder, meta: dict) -> dict:
+    """vocab.txt, weights.safetensors, then model.json last and the model goes live (build.commit)."""
     from wordshell.atomic import atomic_write
+    from wordshell.fit.weights import save_weights
 
-    d = store.model_dir(name)
-    d.mkdir(parents=True, exist_ok=True)
+    d = build.dir
     atomic_write(d / "vocab.txt", "".join(w + "\n" for w in encoder.words))
     save_weights(model, d / "weights.safetensors", {"kind": meta["kind"]})
-    return store.write_model(name, meta)
+    return build.commit(meta)
 
 
 def model_meta(kind: str, config, train_cfg, encoder: TextEncoder, labels: list[str], data_info: dict,

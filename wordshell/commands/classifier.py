@@ -115,7 +115,7 @@ def train_classifier(session, name, data, background, force, valid_file, data_fo
     fmt = (data_format, encoding, label_column, text_column)
     train_data = _read(session, data, *fmt)
     valid_data = _read(session, [valid_file], *fmt) if valid_file else None
-    info = train(session, name, train_data, valid_data, ClassifierOptions(**kw))
+    info = train(session, name, train_data, valid_data, ClassifierOptions(**kw), force=force)
     vocab = info["vocab"]
     if vocab != info["data_vocab"]:
         vocab = f"{vocab:,} ({info['data_vocab']:,} from the data, the rest from --vectors)"

@@ -50,7 +50,7 @@ def _train(session, kind, name, corpus, force, **kw):
                 "max_vocab", "min_n", "max_n", "bucket"}
     cfg = EmbeddingConfig(kind=kind, workers=kw.get("workers") or default_workers(),
                           **{k: v for k, v in kw.items() if k in cfg_keys and v is not None})
-    meta = train_embeddings(store, name, c, tok, cfg, progress, command=session.command_line)
+    meta = train_embeddings(store, name, c, tok, cfg, progress, command=session.command_line, force=force)
     session.forget(name)
     t = meta["training"]
     last = meta["history"][-1] if meta["history"] else {}

@@ -87,9 +87,9 @@ def list_jobs(session):
                      fmt_duration(j.elapsed)))
     running = sum(j.active for j in found)
     notes = [f"{running} running; 'jobs watch ID' follows one, 'jobs cancel ID' stops it"] if running else []
-    failed = [j for j in found if j.state == "failed"]
-    for j in failed[-3:]:
+    for j in [j for j in found if j.state == "failed" and not j.status.get("noticed")][-3:]:
         notes.append(f"job {j.id} failed: {j.status.get('error') or '?'} (see 'jobs log {j.id}')")
+        session.jobs.mark_noticed(j)  # said once; the table keeps showing the state
     return Result(HEADERS, rows, title="Jobs", notes=notes,
                   styles={1: "bold"})
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import click
@@ -65,20 +64,35 @@ def list_models(session):
     """All models in the workspace."""
     rows = []
     active = session.active_model
-    for name, meta in session.store.iter_models():
-        d = session.store.model_dir(name)
+    from wordshell.jobs.status import ACTIVE, current, read_status
+    from wordshell.store import unfinished_text
+
+    store = session.store
+    for name, meta in store.iter_models():
+        d = store.model_dir(name)
+        job = current(read_status(d / "job.json") or {})
+        run = store.unfinished(name)
+        training = job.get("state") in ACTIVE or store.lock_holder(name) is not None
         if meta is None:
-            state = "training"
-            try:
-                state = json.loads((d / "job.json").read_text(encoding="utf-8")).get("state") or state
-            except (OSError, ValueError):
-                pass
-            label = "(training)" if state in ("starting", "running") else f"(job {state})"
-            rows.append((name, label, "", "see 'jobs'", human_bytes(_size(d)), False))
+            if training:
+                label, summary = "(training)", "see 'jobs'" if job else "in another process"
+            elif run is not None:
+                label, summary = "(unfinished)", unfinished_text(run)
+            elif job:
+                label, summary = f"(job {job.get('state', '?')})", "see 'jobs'"
+            else:
+                label, summary = "(incomplete)", "its run stopped before a first checkpoint; train it again"
+            kind = (run or {}).get("meta", {}).get("kind")
+            rows.append((name, f"{kind} {label}" if kind else label, "", summary, human_bytes(_size(d)), False))
             continue
+        summary = _summary(meta)
+        if training:
+            summary += " (a new version is training)"
+        elif run is not None and run["staging"]:
+            summary += f" (a --force run beside it: {unfinished_text(run)})"
         corpus = ((meta.get("corpus") or {}).get("name") or (meta.get("imported") or {}).get("format")
                   or os.path.basename((meta.get("data") or {}).get("source") or ""))
-        rows.append((name, meta.get("kind", "?"), corpus, _summary(meta), human_bytes(_size(d)), name == active))
+        rows.append((name, meta.get("kind", "?"), corpus, summary, human_bytes(_size(d)), name == active))
     if not rows:
         return message(f"no models in {session.store.checkpoints_dir} yet; try 'demo' or 'train word2vec'")
     return Result(["name", "kind", "corpus", "summary", "size", "active"], rows, title="Models",
@@ -91,9 +105,18 @@ def list_models(session):
 def info(session, name):
     """Everything model.json records: kind, hyperparameters, corpus, training, metrics."""
     name = session.model_name(name)
-    meta = session.store.model_meta(name)
+    store = session.store
+    run = store.unfinished(name)
+    if not store.has_model(name) and run is not None:
+        return _unfinished_info(session, name, run)
+    meta = store.model_meta(name)
+    notes = []
+    if run is not None and run["staging"]:
+        from wordshell.store import unfinished_text
+
+        notes.append(f"a --force run of '{name}' waits beside it: {unfinished_text(run)}")
     if session.fmt == "json":
-        return Result(data=meta)
+        return Result(data=meta, notes=notes)
     rows = [("kind", meta.get("kind")), ("family", meta.get("family"))]
     for key in ("vocab_size", "dim", "min_n", "max_n", "bucket", "params"):
         if key in meta:
@@ -116,7 +139,28 @@ def info(session, name):
     rows.append(("versions", ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items())))
     rows.append(("path", str(session.store.model_dir(name))))
     return Result(["field", "value"], [(k, v if not isinstance(v, (dict, list)) else str(v)) for k, v in rows],
+                  notes=notes,
                   title=f"Model '{name}'", styles={0: "bold"})
+
+
+def _unfinished_info(session, name: str, run: dict) -> Result:
+    """`models info` of a run that stopped before its end: what its last checkpoint holds."""
+    from wordshell.store import unfinished_text
+
+    meta = run.get("meta") or {}
+    best = run.get("best_metrics") or {}
+    rows = [("kind", meta.get("kind")), ("state", unfinished_text(run)), ("step", run.get("step")),
+            ("epochs done", run.get("epoch")), ("seconds", round(run.get("elapsed") or 0, 1))]
+    rows += [(f"best so far.{k}", v) for k, v in best.items() if k in ("valid_ppl", "valid_acc", "valid_loss", "step")]
+    rows += [(f"config.{k}", v) for k, v in (meta.get("config") or {}).items()]
+    if meta.get("command"):
+        rows.append(("command", meta["command"]))
+    if session.fmt == "json":
+        return Result(data={"name": name, "unfinished": True, **{k: v for k, v in run.items() if k != "history"}})
+    return Result(["field", "value"], [(k, str(v) if isinstance(v, (dict, list)) else v) for k, v in rows],
+                  title=f"Model '{name}' (unfinished)", styles={0: "bold"},
+                  notes=[f"continue it: {meta['command']} --resume" if meta.get("command") else
+                         "continue it with the same 'train' command and --resume"])
 
 
 @command("rm")
@@ -162,7 +206,8 @@ def import_(session, path, name, vformat, limit, lowercase, force):
         raise UsageError(f"model '{name}' exists", "use --force to replace it")
     if vformat == "fasttext-vec":
         vformat = "word2vec-text"
-    meta = import_vectors(session.store, path, name, vformat, limit, lowercase, command=session.command_line)
+    meta = import_vectors(session.store, path, name, vformat, limit, lowercase, command=session.command_line,
+                          force=force)
     session.forget(name)
     extra = f", n-grams {meta['min_n']}-{meta['max_n']} in {meta['bucket']:,} buckets" if meta.get("bucket") else ""
     return message(f"imported {meta['vocab_size']:,} vectors of {meta['dim']} dims as '{name}' "

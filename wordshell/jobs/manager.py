@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from wordshell.errors import NotFound, UsageError
-from wordshell.jobs.status import ACTIVE, START_TIMEOUT, Job, pid_alive, read_status, write_status
+from wordshell.jobs.status import ACTIVE, START_TIMEOUT, Job, current, pid_alive, read_status, worker_gone, write_status
 from wordshell.atomic import atomic_write_json
 from wordshell.store import Store, validate_name
 
@@ -63,10 +63,16 @@ class JobManager:
     def start(self, model: str, kind: str, argv: list[str]) -> Job:
         """Run `wordshell <argv>` as a detached worker that trains `model`; return its Job."""
         validate_name(model)
-        current = self.job_of(model)
-        if current is not None and current.active:
-            raise UsageError(f"model '{model}' is already being trained by job {current.id}",
-                             f"wait for it ('jobs wait {current.id}') or cancel it ('jobs cancel {current.id}')")
+        running = self.job_of(model)
+        if running is not None and running.active:
+            raise UsageError(f"model '{model}' is already being trained by job {running.id}",
+                             f"wait for it ('jobs wait {running.id}') or cancel it ('jobs cancel {running.id}')")
+        who = self.store.lock_holder(model)
+        if who is not None:  # a foreground run (or another workspace user) has it
+            from wordshell.build import describe
+
+            raise UsageError(f"model '{model}' is being trained by {describe(who)}",
+                             "wait for it to finish, or stop it first")
         jid = self._next_id()
         d = self.store.model_dir(model)
         d.mkdir(parents=True, exist_ok=True)
@@ -146,20 +152,27 @@ class JobManager:
         proc = self._children.get(job.id)
         if proc is not None and proc.poll() is None:
             return job
-        if job.pid is None:
-            if time.time() - (job.status.get("created") or 0) < START_TIMEOUT:
-                return job
-        elif pid_alive(job.pid, job.status.get("pid_start")):
+        if not worker_gone(job.status):
             return job
         fresh = read_status(job.path)  # it may have finished between our two reads
         if fresh is None or fresh.get("state") not in ACTIVE or fresh.get("id") != job.id:
             return Job(fresh, job.path) if fresh else job
-        fresh.update(state="failed", error="worker died", finished=time.time())
+        fresh = current(fresh)
         try:
             write_status(job.path, fresh, durable=True)
         except OSError:
             pass
         return Job(fresh, job.path)
+
+    def mark_noticed(self, job: Job) -> None:
+        """Remember that a failure was reported, so `jobs` says it once, not on every call."""
+        fresh = read_status(job.path)
+        if fresh is not None and fresh.get("id") == job.id and fresh.get("state") not in ACTIVE:
+            fresh["noticed"] = True
+            try:
+                write_status(job.path, fresh, durable=True)
+            except OSError:
+                pass
 
     # -- acting -----------------------------------------------------------------
     def signal(self, job: Job, sig: int) -> None:

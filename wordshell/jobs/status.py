@@ -64,6 +64,24 @@ def pid_alive(pid: int | None, start: int | None = None) -> bool:
     return start is None or started == start
 
 
+def worker_gone(status: dict) -> bool:
+    """True when job.json says the job runs but its worker process is gone (or its pid was reused):
+    the job died without a word (kill -9, a crash, a reboot). Reads only; nothing is written."""
+    if status.get("state") not in ACTIVE:
+        return False
+    pid = status.get("pid")
+    if pid is None:  # still starting: the worker has not said its pid yet
+        return time.time() - (status.get("created") or 0) >= START_TIMEOUT
+    return not pid_alive(pid, status.get("pid_start"))
+
+
+def current(status: dict) -> dict:
+    """The status as it is now, wherever job.json is read: a dead worker's job is 'failed (worker died)'."""
+    if worker_gone(status):
+        return {**status, "state": "failed", "error": "worker died", "finished": status.get("updated") or time.time()}
+    return status
+
+
 # -- a snapshot of job.json ----------------------------------------------------
 
 class Job:

@@ -20,7 +20,7 @@ import sys
 from dataclasses import asdict, dataclass, field, replace
 
 from wordshell.fit import distributed
-from wordshell.errors import BadInput, Cancelled, UsageError
+from wordshell.errors import BadInput, Cancelled
 from wordshell.fit.progress import PPL, FitProgress
 from wordshell.corpus.tokens import Tokenizer
 
@@ -82,16 +82,24 @@ class LMOptions:
 def train_lm(session, name: str, corpus: str, tokenizer: Tokenizer, opts: LMOptions, *, resume: bool,
              force: bool) -> dict | None:
     """Train language model `name`; return its model.json content (None on ranks other than 0)."""
-    from wordshell.lm.data import Vocab, prepare
     from wordshell.store import validate_name
-    from wordshell.fit.loop import read_state
 
     store = session.store
     validate_name(name)
-    d = store.model_dir(name)
     rank0 = distributed.env_world() <= 1 or distributed.env_rank() == 0
-    resume = _check_start(session, name, resume, force, rank0)
-    saved = read_state(d / "ckpt") if resume else None
+    with store.build(name, force=force, resume=resume, resumable=True, command=session.command_line,
+                     lock=rank0) as build:
+        if resume and not build.resumed:
+            session.note(f"note: no checkpoint of '{name}' to resume; starting from scratch")
+        return _train(session, build, corpus, tokenizer, opts, rank0)
+
+
+def _train(session, build, corpus: str, tokenizer: Tokenizer, opts: LMOptions, rank0: bool) -> dict | None:
+    from wordshell.fit.loop import read_state
+    from wordshell.lm.data import Vocab, prepare
+
+    store, name, d = session.store, build.name, build.dir
+    saved = read_state(d / "ckpt") if build.resumed else None
     vocab = None
     if saved:
         opts, tokenizer = resumed_options(session, opts, saved)
@@ -127,7 +135,7 @@ def train_lm(session, name: str, corpus: str, tokenizer: Tokenizer, opts: LMOpti
     if not saved and rank0:
         data.vocab.save(d / "vocab.txt")
     spec = RunSpec(name, kind, config, asdict(tc), opts.batch, opts.bptt, data.train_ids, data.valid_ids,
-                   str(d / "ckpt"), resume, {**meta, "family": "lm", "name": name}, progress=not session.quiet)
+                   str(d / "ckpt"), bool(saved), {**meta, "family": "lm", "name": name}, progress=not session.quiet)
     try:
         if opts.nproc > 1 and distributed.env_world() <= 1:
             result = distributed.launch(opts.nproc, _worker, spec)
@@ -144,30 +152,9 @@ def train_lm(session, name: str, corpus: str, tokenizer: Tokenizer, opts: LMOpti
         raise Cancelled(f"training of '{name}' interrupted; continue with --resume") from None
     if not rank0:
         return None
-    full = finish(store, name, meta, result)
+    full = finish(build, meta, result)
     session.forget(name)
     return {**full, "data": data.info}
-
-
-def _check_start(session, name: str, resume: bool, force: bool, rank0: bool) -> bool:
-    """Refuse to overwrite without --force; clear the old model with it. Returns whether to resume."""
-    store = session.store
-    d = store.model_dir(name)
-    last = d / "ckpt" / "last.safetensors"
-    if resume and not last.is_file():
-        if store.has_model(name):
-            raise UsageError(f"model '{name}' has no checkpoint to resume from")
-        session.note(f"note: no checkpoint of '{name}' to resume; starting from scratch")
-        resume = False
-    if not resume:
-        if store.has_model(name) and not force:
-            raise UsageError(f"model '{name}' exists", "use --force to replace it, or --resume to train it further")
-        if last.is_file() and not force:
-            raise UsageError(f"an unfinished run of '{name}' left a checkpoint",
-                             "continue it with --resume, or start over with --force")
-        if d.exists() and force and rank0:
-            store.remove_model(name)
-    return resume
 
 
 def resumed_options(session, opts: LMOptions, saved: dict) -> tuple[LMOptions, Tokenizer]:
@@ -286,17 +273,17 @@ def _worker(spec: RunSpec) -> dict:
     return run(spec, [FitProgress(p, f"train {spec.name}", PPL)])
 
 
-def finish(store, name: str, meta: dict, result: dict) -> dict:
-    """best.safetensors -> weights.safetensors, then model.json (last)."""
+def finish(build, meta: dict, result: dict) -> dict:
+    """best.safetensors -> weights.safetensors, then model.json (last) and the model goes live."""
     from wordshell.fit import weights as ck
     from wordshell.fit.loop import training_summary
 
-    d = store.model_dir(name)
+    name, d = build.name, build.dir
     tensors, _ = ck.load_tensors(d / "ckpt" / "best.safetensors")
     ck.save_tensors(d / "weights.safetensors", tensors, {"kind": meta["kind"], "name": name})
     best, last = result.get("best") or {}, result.get("last") or {}
     metrics = {"valid_ppl": best.get("valid_ppl"), "best_valid_ppl": best.get("valid_ppl"),
                "valid_loss": best.get("valid_loss"), "valid_bits": best.get("valid_bits"),
                "last_valid_ppl": last.get("valid_ppl"), "best_step": best.get("step")}
-    return store.write_model(name, {**meta, "params": result.get("params", 0), "metrics": metrics,
-                                    "training": training_summary(result), "history": result["history"]})
+    return build.commit({**meta, "params": result.get("params", 0), "metrics": metrics,
+                         "training": training_summary(result), "history": result["history"]})

@@ -60,7 +60,13 @@ def detect_format(path: Path) -> str:
 
 
 def import_vectors(store: Store, src: str, name: str, fmt: str | None = None, limit: int | None = None,
-                   lowercase: bool | None = None, command: str = "") -> dict:
+                   lowercase: bool | None = None, command: str = "", force: bool = False) -> dict:
+    """Read a vectors file and save it as model `name` (through a ModelBuild); return model.json."""
+    with store.build(name, force=force, command=command) as build:
+        return _import(build, src, fmt, limit, lowercase, command)
+
+
+def _import(build, src: str, fmt: str | None, limit: int | None, lowercase: bool | None, command: str) -> dict:
     path = Path(src).expanduser()
     if not path.exists():
         raise NotFound(f"no such file: {src}")
@@ -111,7 +117,7 @@ def import_vectors(store: Store, src: str, name: str, fmt: str | None = None, li
         "command": command,
         **extra,
     }
-    return save_vectors(store, name, words, vectors, meta, counts=counts, ngrams=ngrams)
+    return save_vectors(build, words, vectors, meta, counts=counts, ngrams=ngrams)
 
 
 def export_vectors(kv: KeyedVectors, dest: str, fmt: str) -> Path:

@@ -217,18 +217,20 @@ class KeyedVectors:
 
 # -- saving -------------------------------------------------------------------------
 
-def save_vectors(store: Store, name: str, words: Sequence[str], vectors: np.ndarray, meta: dict, *,
+def save_vectors(build, words: Sequence[str], vectors: np.ndarray, meta: dict, *,
                  counts: np.ndarray | None = None, ngrams: np.ndarray | None = None) -> dict:
-    """Write a vectors model; model.json goes last, so readers never see a half-written model. Returns it."""
+    """Write a vectors model into a ModelBuild's folder and commit it (model.json last, then live).
+
+    >>> with store.build("glove", force=True) as b:                         # doctest: +SKIP
+    ...     save_vectors(b, words, vectors, {"kind": "vectors", ...})
+    """
     vectors = np.asarray(vectors, dtype=np.float32)
     if len(words) != vectors.shape[0]:
         raise CorruptFile(f"{len(words)} words but {vectors.shape[0]} vectors")
     bad = [w for w in words[:100000] if "\n" in w or "\r" in w]
     if bad:
         raise BadInput(f"vocabulary word with a line break: {bad[0]!r}")
-    d = store.model_dir(name)
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "model.json").unlink(missing_ok=True)  # the old model (if --force) is gone from here on
+    d = build.dir
     atomic_save_npy(d / "vectors.npy", vectors)
     atomic_save_npy(d / "norms.npy", np.linalg.norm(vectors, axis=1).astype(np.float32))
     atomic_write(d / "vocab.txt", "\n".join(words) + "\n")
@@ -240,4 +242,4 @@ def save_vectors(store: Store, name: str, words: Sequence[str], vectors: np.ndar
         atomic_save_npy(d / "ngrams.npy", np.asarray(ngrams, dtype=np.float32))
     else:
         (d / "ngrams.npy").unlink(missing_ok=True)
-    return store.write_model(name, {**meta, "vocab_size": len(words), "dim": int(vectors.shape[1])})
+    return build.commit({**meta, "vocab_size": len(words), "dim": int(vectors.shape[1])})

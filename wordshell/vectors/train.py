@@ -105,9 +105,17 @@ class _Feed:
 
 
 def train_embeddings(store: Store, name: str, corpus: Corpus, tokenizer: Tokenizer, config: EmbeddingConfig,
-                     progress, command: str = "") -> dict:
-    """Train, save to checkpoints/<name>/, return model.json's content."""
+                     progress, command: str = "", force: bool = False) -> dict:
+    """Train, save to checkpoints/<name>/ (through a ModelBuild: locked, old model kept until the new one
+    is complete), return model.json's content."""
     config.check()
+    with store.build(name, force=force, command=command) as build:
+        return _train(store, build, corpus, tokenizer, config, progress, command)
+
+
+def _train(store: Store, build, corpus: Corpus, tokenizer: Tokenizer, config: EmbeddingConfig, progress,
+           command: str) -> dict:
+    name = build.name
     tokens = corpus.sentences(store, tokenizer, progress)
     stats = tokens.stats
 
@@ -189,7 +197,7 @@ def train_embeddings(store: Store, name: str, corpus: Corpus, tokenizer: Tokeniz
     }
     if config.kind == "fasttext":
         meta.update(min_n=config.min_n, max_n=config.max_n, bucket=config.bucket)
-    return save_vectors(store, name, list(wv.index_to_key), wv.vectors, meta, counts=counts,
+    return save_vectors(build, list(wv.index_to_key), wv.vectors, meta, counts=counts,
                         ngrams=wv.vectors_ngrams if config.kind == "fasttext" else None)
 
 
