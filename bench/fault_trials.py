@@ -3,9 +3,10 @@
     python bench/fault_trials.py [--trials 20] [--seed 1]
 
 Each trial starts a real `wordshell train ...` (word2vec, fasttext, lm, classifier in turn; every other
-trial with --force over an existing model), kills it with SIGKILL at a random moment of its run (the
-moment is drawn between 0.3 s and the length of an undisturbed run, so some kills land in the saving),
-then checks:
+trial with --force over an existing model) and kills it with SIGKILL: half of the trials while it
+trains (at a random moment between 10 % and 90 % of an undisturbed run, measured first), half while it
+saves (the moment its first temp file or checkpoint appears in the folder it builds, polled every few
+milliseconds), then checks:
     lost          a --force trial whose previous model no longer answers exactly as before
     unloadable    a model.json whose model does not load and answer (similar / generate / classify)
     stray temps   `*.tmp` files left in checkpoints/ once the next run of that name has finished
@@ -89,10 +90,18 @@ def main():
             assert r.returncode == 0, r.stderr
             before = answer(home, kind, name)
             train = train + ["--force"]
-        delay = rng.uniform(0.3, durations[kind])
+        saving = (i // 2) % 2 == 1
+        build_dir = home / "checkpoints" / (f".{name}.next" if force else name)
         p = subprocess.Popen([sys.executable, "-m", "wordshell", *train], env=env_for(home),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+        t0 = time.monotonic()
+        if saving:  # the first file written into the build folder: a save is under way
+            while p.poll() is None and not (build_dir.is_dir() and any(
+                    f.suffix in (".tmp", ".npy", ".safetensors") for f in build_dir.rglob("*"))):
+                time.sleep(0.003)
+        else:
+            time.sleep(rng.uniform(0.1, 0.9) * durations[kind])
+        delay = time.monotonic() - t0
         finished = p.poll() is not None
         p.send_signal(signal.SIGKILL)
         p.wait()
@@ -115,7 +124,8 @@ def main():
             verdict = f"RERUN FAILED: {r.stderr.strip()[-200:]}"
         left = temps(home)
         stray += len(left)
-        print(f"trial {i + 1:2d} {kind:10s} {'--force' if force else 'new    '} killed at {delay:5.2f}s"
+        print(f"trial {i + 1:2d} {kind:10s} {'--force' if force else 'new    '} "
+              f"killed {'saving  ' if saving else 'training'} at {delay:5.2f}s"
               f"{' (had finished)' if finished else ''}: {verdict}{'; stray ' + str(left) if left else ''}",
               flush=True)
     refused = tries = 0
