@@ -263,9 +263,10 @@ def export(session, name, path, vformat):
 for _c in (list_models, info, rm, import_, export):
     models.add_command(_c)
 
-from wordshell.commands.pretrained import download  # noqa: E402  (its own module: models download/index)
+from wordshell.commands.pretrained import download, index  # noqa: E402  (its own module)
 
 models.add_command(download)
+models.add_command(index)
 
 
 @command("use")

@@ -89,3 +89,39 @@ def download(session, name, list_, lang, as_, limit, dtype, keep, force):
     if keep:
         r.notes.append(f"kept the download: {dest}")
     return r
+
+
+@command("index")
+@click.argument("name")
+@click.option("--lists", "nlist", type=click.IntRange(16, 1 << 20), default=None,
+              help="Inverted lists (default ~4 sqrt(words)).")
+@click.option("--target", type=click.FloatRange(0.5, 1.0), default=0.97, show_default=True,
+              help="Recall@10 to reach when tuning how many lists a query scans.")
+@click.option("--drop", is_flag=True, help="Remove the model's index.")
+@pass_session
+def index(session, name, nlist, target, drop):
+    """Build an approximate-search index for a big vectors model (optional: pip install 'wordshell[ann]').
+
+    The shell then answers 'similar' from it in milliseconds (re-scored exactly; --exact scans all).
+    """
+    from wordshell.build import ModelLock
+    from wordshell.store import validate_name
+    from wordshell.vectors.ann import INDEX, INFO, build
+
+    validate_name(name)
+    kv = session.vectors(name)
+    d = session.store.model_dir(name)
+    lock = ModelLock(session.store, name, session.command_line)
+    lock.acquire()
+    try:
+        if drop:
+            for f in (INDEX, INFO):
+                (d / f).unlink(missing_ok=True)
+            session.forget(name)
+            return message(f"removed the index of '{name}'", model=name)
+        info = build(kv, d, nlist=nlist, target=target, progress=session.progress())
+    finally:
+        lock.release()
+    session.forget(name)
+    return message(f"indexed {info['words']:,} words of '{name}' in {info['seconds']:.0f} s: {info['nlist']} lists, "
+                   f"{info['nprobe']} scanned per query, recall@10 {info['recall_at_10']:.3f}", model=name, **info)
