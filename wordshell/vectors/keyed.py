@@ -312,17 +312,21 @@ def row_norms(vectors: np.ndarray, block: int = 65536) -> np.ndarray:
 def matvec(matrix: np.ndarray, q: np.ndarray, block: int = 16384) -> np.ndarray:
     """matrix @ q in float32 (V,). float32 matrices go to BLAS in one call; float16 ones are
     converted block by block (numpy has no float16 BLAS), in two threads (numpy releases the GIL)."""
+    from wordshell.vectors.blas import one_thread
+
     if matrix.dtype == np.float32:
-        return matrix @ q
+        with one_thread():
+            return matrix @ q
     n = matrix.shape[0]
     out = np.empty(n, dtype=np.float32)
 
     def work(lo: int, hi: int) -> None:
         buf = np.empty((min(block, max(hi - lo, 1)), matrix.shape[1]), dtype=np.float32)
-        for s in range(lo, hi, block):
-            e = min(s + block, hi)
-            np.copyto(buf[:e - s], matrix[s:e], casting="unsafe")
-            np.dot(buf[:e - s], q, out=out[s:e])
+        with one_thread():
+            for s in range(lo, hi, block):
+                e = min(s + block, hi)
+                np.copyto(buf[:e - s], matrix[s:e], casting="unsafe")
+                np.dot(buf[:e - s], q, out=out[s:e])
 
     threads = min(2, os.cpu_count() or 1) if n > 4 * block else 1
     if threads == 1:
