@@ -15,6 +15,8 @@ Every figure has its peer measured in the same run, interleaved:
             .kv saved once from the imported model); neighbours compared word for word.
   shell     `similar` through the shell's code path (an interactive Session kept alive), median ms
             after the first load; with --parts ann also through `models index` (recall@10 vs exact).
+  fasttext  `models import model.bin` vs gensim's load_facebook_vectors: the bundled .bin files, and
+            make_vectors.py --fasttext's synthetic one (gensim on it only with --gensim-fasttext: >10 GB)
   download  `models download`'s fetch() vs curl from the same local server (a Range-capable
             http.server), median of 3; then a transfer killed half-way (SIGKILL) and resumed.
 """
@@ -75,6 +77,28 @@ def part_import(d: Path, home: Path, tag: str, fmts: list[str], gensim_fmts: lis
                       f"no_header={kw.get('no_header', False)})")
             g, g_rss, _ = timed_rss([sys.executable, "-c", script])
             line += f" | gensim {g:7.1f} s {g_rss:7.0f} MB peak | speed x{g / ours:.1f}"
+        print(line, flush=True)
+
+
+def part_fasttext(d: Path, home: Path, gensim_big: bool):
+    """fastText .bin: the bundled files, and the synthetic model.bin of cc.*.300's shape if made."""
+    sys.path.insert(0, str(ROOT))
+    from wordshell.corpus.sources import gensim_data_dir
+
+    files = [gensim_data_dir() / "lee_fasttext.bin", gensim_data_dir() / "lee_fasttext_new.bin"]
+    if (d / "model.bin").exists():
+        files.append(d / "model.bin")
+    print("\n## fastText .bin import (composed word vectors + n-gram buckets)")
+    env = env_for(home)
+    for path in files:
+        warm(path)
+        ours, rss, _ = timed_rss([sys.executable, "-m", "wordshell", "models", "import", str(path), "ftb",
+                                  "-F", "fasttext", "--force", "-q"], env)
+        line = f"{path.name:22s} {path.stat().st_size / 1e9:6.2f} GB  wordshell {ours:7.1f} s {rss:7.0f} MB peak"
+        if path.name != "model.bin" or gensim_big:
+            script = f"from gensim.models.fasttext import load_facebook_vectors as L; L({str(path)!r})"
+            g, g_rss, _ = timed_rss([sys.executable, "-c", script])
+            line += f" | gensim load_facebook_vectors {g:7.1f} s {g_rss:7.0f} MB peak | speed x{g / ours:.1f}"
         print(line, flush=True)
 
 
@@ -245,6 +269,7 @@ def main():
     ap.add_argument("--gensim-formats", default="glove,word2vec-text,word2vec")
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--mb", type=int, default=1024)
+    ap.add_argument("--gensim-fasttext", action="store_true", help="Also run gensim on the synthetic model.bin.")
     args = ap.parse_args()
     parts = args.parts.split(",")
     print(f"# bench_pretrained {args.set} {parts}; {machine()}; uptime: {os.popen('uptime').read().strip()}")
@@ -260,6 +285,8 @@ def main():
         subprocess.run([sys.executable, "-m", "wordshell", "models", "import", str(d / "vectors.bin"),
                         f"{args.set}-f16", "-F", "word2vec", "--dtype", "float16", "--force", "-q"], env=env, check=True)
     model = f"{args.set}-word2vec"
+    if "fasttext" in parts:
+        part_fasttext(d, home, args.gensim_fasttext)
     if "query" in parts:
         part_query(home, model, args.runs, f"{args.set}-f16")
     if "shell" in parts or "ann" in parts:

@@ -7,6 +7,9 @@ Writes, in bench/out/vec-<N>/ (ignored by git; delete it when done):
     glove.txt    GloVe text: 'word v1 .. vD', no header ('%.5f' values)
     vectors.vec  word2vec text / fastText .vec: a 'count dim' header, then the same lines
     vectors.bin  word2vec binary: header, then 'word ' + D little-endian float32 + '\\n'
+    model.bin    (with --fasttext) a fastText .bin of cc.<lang>.300's shape: the same words and rows,
+                 --buckets n-gram rows (default = rows), minn = maxn = 5 as in cc.*.300, no output
+                 matrix (gensim's load_facebook_vectors and our reader stop before it)
 
 The words are unique lower-case strings, short ones first (frequent words are short, as in a
 Zipf-ranked vocabulary), with a few real words at known ranks to query. The vectors have structure
@@ -82,12 +85,37 @@ def format_block(v: np.ndarray) -> np.ndarray:
     return out.reshape(m, d * 9)
 
 
+def write_fasttext(path: Path, words: list[bytes], args, block: int) -> None:
+    import struct
+
+    buckets = args.buckets or args.rows
+    with open(path.with_name(path.name + ".part"), "wb") as f:
+        f.write(struct.pack("<2i", 793712314, 12))
+        f.write(struct.pack("<12id", args.dim, 5, 5, 5, 10, 1, 2, 1, buckets, 5, 5, 100, 1e-4))
+        f.write(struct.pack("<3iqq", len(words), len(words), 0, 10 ** 10, -1))
+        counts = (10 ** 8 / np.arange(1, len(words) + 1)).astype(np.int64) + 5
+        f.write(b"".join(w + b"\0" + struct.pack("<qb", int(c), 0) for w, c in zip(words, counts)))
+        f.write(struct.pack("<?qq", False, len(words) + buckets, args.dim))
+        for v in make_vectors(args.rows, args.dim, args.seed, block):
+            f.write(v.astype("<f4").tobytes())
+        rng = np.random.default_rng(args.seed + 2)
+        for s in range(0, buckets, block):
+            m = min(block, buckets - s)
+            f.write((rng.standard_normal((m, args.dim)) * 0.1).astype("<f4").tobytes())
+        f.write(struct.pack("<?qq", False, 0, args.dim))
+    path.with_name(path.name + ".part").rename(path)
+    print(f"{path}: {path.stat().st_size / 1e9:.2f} GB", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=400_000)
     ap.add_argument("--dim", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--fasttext", action="store_true", help="Also write model.bin (fastText .bin).")
+    ap.add_argument("--only-fasttext", action="store_true", help="Write model.bin only.")
+    ap.add_argument("--buckets", type=int, default=None)
     args = ap.parse_args()
     tag = f"{args.rows // 1_000_000}m" if args.rows % 1_000_000 == 0 else f"{args.rows // 1000}k"
     out = Path(args.out) if args.out else OUT / f"vec-{tag}"
@@ -96,6 +124,10 @@ def main():
     words = make_words(args.rows, args.seed)
     print(f"{len(words):,} words in {time.time() - t0:.1f} s", file=sys.stderr)
     block = 20_000
+    if args.fasttext or args.only_fasttext:
+        write_fasttext(out / "model.bin", words, args, block)
+    if args.only_fasttext:
+        return
     with open(out / "glove.txt.part", "wb") as g, open(out / "vectors.vec.part", "wb") as t, \
             open(out / "vectors.bin.part", "wb") as b:
         header = f"{args.rows} {args.dim}\n".encode()
