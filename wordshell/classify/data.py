@@ -44,6 +44,7 @@ class Labelled:
     source: str = ""
     format: str = ""
     notes: list[str] = field(default_factory=list)
+    name: str = ""          # what the user called it: a corpus name ('polarity') or the file's name
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -57,7 +58,8 @@ class Labelled:
         return {k: c[k] for k in self.classes}
 
     def subset(self, idx: list[int]) -> "Labelled":
-        return Labelled([self.texts[i] for i in idx], [self.labels[i] for i in idx], self.source, self.format)
+        return Labelled([self.texts[i] for i in idx], [self.labels[i] for i in idx], self.source, self.format,
+                        name=self.name)
 
 
 def label_key(label: str):
@@ -107,9 +109,35 @@ def read_labelled(store, specs: list[str] | tuple[str, ...], fmt: str = "auto", 
             parts.append(_read_file(path, f, enc, cols))
     data = _concat(parts)
     _labels_from_filenames(parts, data)
+    data.name = ", ".join(s if not Path(s).expanduser().exists() and "=" not in s else Path(_split_label(s)[1]).name
+                          for s in specs)
     if not data.texts:
         raise BadInput(f"no labelled examples in {data.source}")
+    if "label-text" in data.format:
+        check_first_word_labels(data)
     return data
+
+
+# words a "label text" line starts with when it is not labelled at all, but plain text
+FUNCTION_WORDS = frozenset("""a an the this that these those i you he she it we they my your his her its our their
+and or but if so as at by for from in into of on to with without is are was were be been has have had do does did
+not no there here what when where which who why how all some any one two""".split())
+
+
+def check_first_word_labels(data: Labelled) -> None:
+    """'label text' takes each line's first word as its label, so plain text reads as labelled data with
+    a label per line start. Refuse what looks like that: more distinct labels than a tenth of the lines
+    (and more than 10), or labels that are all ordinary English function words ('the', 'a', ...)."""
+    counts = Counter(data.labels)
+    n, k = len(data.labels), len(counts)
+    examples = ", ".join(repr(lab) for lab, _ in counts.most_common(4))
+    hint = ("a labelled file has `__label__X text`, `label<TAB>text` or `label text` lines; "
+            "is this plain text? give --data-format if the labels are elsewhere")
+    if k > max(10, n // 10):
+        raise BadInput(f"{data.source} does not look labelled: taking the first word of each line as its "
+                       f"label gives {k:,} different labels for {n:,} lines ({examples}, ...)", hint)
+    if all(lab.lower() in FUNCTION_WORDS for lab in counts):
+        raise BadInput(f"{data.source} does not look labelled: its 'labels' are ordinary words ({examples})", hint)
 
 
 def _split_label(spec: str) -> tuple[str | None, str]:
