@@ -159,7 +159,7 @@ def test_zero_vector_scores_zero_everywhere(ws, tmp_path):
 
 def test_export_refuses_missing_directory(ws, with_w2v, tmp_path):
     r = ws("models", "export", "w2v", str(tmp_path / "no" / "such" / "x.vec"))
-    assert r.code == 1 and "no directory" in r.err
+    assert r.code == 1 and "no such directory" in r.err
     assert not (tmp_path / "no").exists()
 
 

@@ -136,14 +136,9 @@ def _check_fasttext(path: Path) -> None:
 
 def export_vectors(kv: KeyedVectors, dest: str, fmt: str) -> Path:
     """Write a model's vectors to `dest` in `fmt` (atomically)."""
-    from wordshell.atomic import atomic_open
+    from wordshell.atomic import atomic_open, output_path
 
-    path = Path(dest).expanduser()
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise NotFound(f"cannot write {dest}: no directory {parent}", "create it first, as cp would ask")
-    if path.is_dir():
-        raise BadInput(f"{dest} is a directory")
+    path = output_path(dest)   # its folder must exist, as for cp
     if fmt not in ("word2vec", "word2vec-text", "glove", "fasttext-vec"):
         raise UsageError(f"cannot export as {fmt!r}",
                          "export formats: word2vec, word2vec-text, glove, fasttext-vec")
