@@ -3,6 +3,7 @@
     keyed.py        KeyedVectors: memory-mapped vectors.npy + the word lookup; most_similar, 3CosMul,
                     similarity, odd-one-out, ranks (scores equal gensim's); save_vectors, write_vocab
     vocab.py        the stored word lookup (offsets + sorted hashes, memory-mapped); ListVocab for old models
+    scan.py         matvec (the scan of a query over the matrix) and row norms
     blas.py         one OpenBLAS thread for the calling thread during a scan
     expression.py   parse 'king - man + woman' and 'man:king::woman:?'
     ngrams.py       fastText's character n-grams and FNV-1a buckets; OOV vectors in numpy

@@ -11,7 +11,6 @@ unpickles anything, and none imports gensim (the tests check the results against
 
 from __future__ import annotations
 
-import os
 import struct
 from pathlib import Path
 

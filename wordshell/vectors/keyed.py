@@ -18,7 +18,6 @@ cosine, in float32 like gensim (a float64 query would make numpy upcast the whol
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Sequence
 
@@ -28,6 +27,7 @@ from wordshell.errors import BadInput, CorruptFile, UnknownWord, UsageError
 from wordshell.atomic import atomic_open, atomic_save_npy
 from wordshell.store import Store
 from wordshell.corpus.tokens import Tokenizer
+from wordshell.vectors.scan import matvec, row_norms
 
 
 class KeyedVectors:
@@ -298,64 +298,3 @@ def write_vocab(directory: Path, words: Sequence[bytes]) -> None:
         for start in range(0, len(words), 65536):
             f.write(b"".join(w + b"\n" for w in words[start:start + 65536]))
     write_lookup(directory, words)
-
-
-def row_norms(vectors: np.ndarray, block: int = 65536) -> np.ndarray:
-    """L2 norm of each row in float32 (as gensim's fill_norms), block by block (bounded memory)."""
-    out = np.empty(vectors.shape[0], dtype=np.float32)
-    for s in range(0, vectors.shape[0], block):
-        v = np.asarray(vectors[s:s + block], dtype=np.float32)
-        out[s:s + len(v)] = np.sqrt(np.einsum("ij,ij->i", v, v))
-    return out
-
-
-def matvec(matrix: np.ndarray, q: np.ndarray, block: int = 16384) -> np.ndarray:
-    """matrix @ q in float32 (V,), each thread with one BLAS thread (vectors/blas.py).
-
-    Big matrices are split in two halves scanned by two threads (numpy releases the GIL; one core
-    alone does not saturate the memory bus); float16 ones are converted block by block (numpy has
-    no float16 BLAS)."""
-    from wordshell.vectors.blas import one_thread
-
-    n = matrix.shape[0]
-    out = np.empty(n, dtype=np.float32)
-
-    def work(lo: int, hi: int) -> None:
-        with one_thread():
-            if matrix.dtype == np.float32:
-                np.dot(matrix[lo:hi], q, out=out[lo:hi])
-                return
-            buf = np.empty((min(block, max(hi - lo, 1)), matrix.shape[1]), dtype=np.float32)
-            for s in range(lo, hi, block):
-                e = min(s + block, hi)
-                np.copyto(buf[:e - s], matrix[s:e], casting="unsafe")
-                np.dot(buf[:e - s], q, out=out[s:e])
-
-    if n * matrix.shape[1] < (1 << 23) or not _idle_core():   # < 8M values, or no idle core: one thread
-        work(0, n)
-        return out
-    cut = n // 2
-    list(_pool().map(lambda r: work(*r), [(0, cut), (cut, n)]))   # list(): wait, and raise their errors
-    return out
-
-
-_POOL = None
-
-
-def _idle_core() -> bool:
-    """Is a second core free? (On a busy machine a second scan thread only waits: 158 vs 124 ms
-    for 400k x 300 measured under a load of 3.3 on 2 cores.)"""
-    try:
-        return (os.cpu_count() or 1) >= 2 and os.getloadavg()[0] < (os.cpu_count() or 1) - 1
-    except OSError:
-        return False
-
-
-def _pool():
-    """Two scan threads, made once per process (the shell reuses them)."""
-    global _POOL
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _POOL = ThreadPoolExecutor(2, thread_name_prefix="scan")
-    return _POOL
