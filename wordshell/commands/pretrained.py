@@ -94,7 +94,7 @@ def download(session, name, list_, lang, as_, limit, dtype, keep, force):
 @command("index")
 @click.argument("name")
 @click.option("--lists", "nlist", type=click.IntRange(16, 1 << 20), default=None,
-              help="Inverted lists (default ~4 sqrt(words)).")
+              help="Inverted lists (default ~2 sqrt(words)).")
 @click.option("--target", type=click.FloatRange(0.5, 1.0), default=0.97, show_default=True,
               help="Recall@10 to reach when tuning how many lists a query scans.")
 @click.option("--drop", is_flag=True, help="Remove the model's index.")
