@@ -179,3 +179,19 @@ def test_fasttext_bin_streamed_equals_gensim(ws, gensim_data, fname):
     np.testing.assert_array_equal(np.asarray(kv.ngrams), g.vectors_ngrams)
     assert kv.meta["min_n"] == g.min_n and kv.meta["max_n"] == g.max_n and kv.meta["bucket"] == g.bucket
     assert [int(c) for c in kv.counts[:5]] == [g.get_vecattr(w, "count") for w in g.index_to_key[:5]]
+
+
+def test_sink_writes_behind_and_reads_back(tmp_path, monkeypatch):
+    from wordshell.vectors.importer import VectorSink
+
+    monkeypatch.setattr(VectorSink, "FLUSH", 1)          # a flush thread after every block
+    rng = np.random.default_rng(0)
+    blocks = [rng.standard_normal((n, 7)).astype(np.float32) for n in (3, 1000, 1, 250)]
+    sink = VectorSink(tmp_path / "v.npy", 7)
+    for b in blocks:
+        sink.write(b)
+    norms = sink.close()
+    back = np.load(tmp_path / "v.npy", allow_pickle=False)
+    np.testing.assert_array_equal(back, np.concatenate(blocks))
+    np.testing.assert_allclose(norms, np.linalg.norm(back, axis=1), rtol=1e-6)
+    assert not list(tmp_path.glob(".*.tmp"))

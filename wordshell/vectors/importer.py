@@ -17,7 +17,9 @@ Rules (the same for every format):
 
 from __future__ import annotations
 
+import os
 import struct
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +33,13 @@ NPY_HEADER = 128
 
 
 class VectorSink:
-    """An .npy file written row block by row block (atomically); the shape goes in at close()."""
+    """An .npy file written row block by row block (atomically); the shape goes in at close().
+
+    Every FLUSH bytes a second thread asks the kernel to write what is there to disk (fdatasync), so
+    the disk works while the parser does: the fsync that makes the file durable at close() then has
+    only the tail left (a 2.4 GB matrix no longer waits seconds for the disk at the end)."""
+
+    FLUSH = 256 << 20
 
     def __init__(self, path: Path, dim: int, dtype=np.float32, norms: bool = True):
         self.path, self.dim, self.dtype = path, dim, np.dtype(dtype)
@@ -40,6 +48,17 @@ class VectorSink:
         self.f.write(b"\0" * NPY_HEADER)
         self.rows = 0
         self.norms: list[np.ndarray] | None = [] if norms else None
+        self._pending = 0
+        self._flusher: threading.Thread | None = None
+
+    def _flush_behind(self) -> None:
+        if self._flusher is not None and self._flusher.is_alive():
+            return                         # the disk is still busy with the last batch
+        self.f.flush()
+        fd = self.f.fileno()
+        self._flusher = threading.Thread(target=_datasync, args=(fd,), daemon=True)
+        self._flusher.start()
+        self._pending = 0
 
     def write(self, block: np.ndarray) -> None:
         a = np.ascontiguousarray(block, dtype=self.dtype)
@@ -47,11 +66,20 @@ class VectorSink:
             a = a.astype(a.dtype.newbyteorder("<"))
         self.f.write(memoryview(a).cast("B"))
         self.rows += len(a)
+        self._pending += a.nbytes
+        if self._pending >= self.FLUSH:
+            self._flush_behind()
         if self.norms is not None:   # norms of the stored values (float16 rounded), in float32
             v = a.astype(np.float32, copy=False)
             self.norms.append(np.sqrt(np.einsum("ij,ij->i", v, v)))
 
+    def _join(self) -> None:
+        if self._flusher is not None:
+            self._flusher.join()
+            self._flusher = None
+
     def close(self) -> np.ndarray | None:
+        self._join()
         d = "{'descr': '%s', 'fortran_order': False, 'shape': (%d, %d), }" % (self.dtype.str, self.rows, self.dim)
         size = NPY_HEADER - 10
         assert len(d) < size, d
@@ -61,10 +89,18 @@ class VectorSink:
         return np.concatenate(self.norms) if self.norms else (np.zeros(0, np.float32) if self.norms is not None else None)
 
     def abort(self) -> None:
+        self._join()
         try:
             self._atomic.__exit__(BadInput, BadInput("aborted"), None)
         except Exception:
             pass
+
+
+def _datasync(fd: int) -> None:
+    try:
+        os.fdatasync(fd)
+    except OSError:   # the file was closed under us (abort): nothing to flush
+        pass
 
 
 @dataclass
@@ -124,6 +160,13 @@ class Collector:
         mask = keep.copy()
         seen = self.seen
         room = None if self.limit is None else self.limit - len(self.words)
+        if room is None or room >= len(words):   # the common block: no repeats, all finite, room for all
+            fresh = set(words)
+            if keep.all() and len(fresh) == len(words) and seen.isdisjoint(fresh) and b"" not in fresh:
+                seen |= fresh
+                self.sink.write(vecs)
+                self.words.extend(words)
+                return mask
         kept = []
         for i, w in enumerate(words):
             if not mask[i]:

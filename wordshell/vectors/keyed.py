@@ -296,5 +296,5 @@ def write_vocab(directory: Path, words: Sequence[bytes]) -> None:
 
     with atomic_open(directory / "vocab.txt", "wb") as f:
         for start in range(0, len(words), 65536):
-            f.write(b"".join(w + b"\n" for w in words[start:start + 65536]))
+            f.write(b"\n".join(words[start:start + 65536]) + b"\n")
     write_lookup(directory, words)

@@ -202,31 +202,35 @@ def text_blocks(stream: BinaryIO, dim: int, pending: bytes, first_line: int, wor
 # -- word2vec binary ---------------------------------------------------------------------
 
 def binary_blocks(stream: BinaryIO, dim: int, count: int, rows_per_block: int = 16384) -> Iterator[Rows]:
-    """Rows of a word2vec .bin after its header line: 'word' b' ' D float32 [b'\\n'] per record."""
+    """Rows of a word2vec .bin after its header line: 'word' b' ' D float32 [b'\\n'] per record.
+
+    Records are found one by one (a float's bytes may hold a space, so only the word's end can be
+    searched for), then the vector bytes of a whole block are joined and read by numpy at once."""
     size = dim * 4
     buf = b""
     pos = 0
     done = 0
     while done < count:
-        words, vecs = [], []
+        words: list[bytes] = []
+        vecs: list[bytes] = []
         want = min(rows_per_block, count - done)
+        find, n = buf.find, len(buf)
         while len(words) < want:
-            # make sure the buffer holds one whole record from pos
-            sp = buf.find(b" ", pos)
-            if sp < 0 or len(buf) - sp - 1 < size:
+            if buf.startswith(b"\n", pos):      # word2vec.c ends each record with a newline
+                pos += 1
+            sp = find(b" ", pos)
+            if sp < 0 or n - sp - 1 < size:    # the record runs past the buffer: read on
                 more = stream.read(max(BLOCK, size + 4096))
                 if not more:
                     raise BadInput(f"the file ends inside record {done + len(words) + 1} of {count} "
                                    "(truncated download?)")
                 buf = buf[pos:] + more
                 pos = 0
+                find, n = buf.find, len(buf)
                 continue
-            word = buf[pos:sp].lstrip(b"\n")
+            words.append(buf[pos:sp])
             vecs.append(buf[sp + 1:sp + 1 + size])
-            words.append(word)
             pos = sp + 1 + size
-            if pos < len(buf) and buf[pos:pos + 1] == b"\n":
-                pos += 1
         arr = np.frombuffer(b"".join(vecs), dtype="<f4").reshape(len(words), dim).astype(np.float32, copy=False)
         lines = np.arange(done + 1, done + 1 + len(words), dtype=np.int64)
         done += len(words)
