@@ -61,7 +61,7 @@ class KeyedVectors:
     # -- loading ----------------------------------------------------------------
     @classmethod
     def from_store(cls, store: Store, name: str) -> "KeyedVectors":
-        from wordshell.vectors.vocab import open_vocab
+        from wordshell.vectors.vocab import VocabMismatch, open_vocab
 
         meta = store.model_meta(name)
         if meta.get("family") != "vectors":
@@ -75,6 +75,8 @@ class KeyedVectors:
             ngrams = np.load(d / "ngrams.npy", mmap_mode="r") if (d / "ngrams.npy").exists() else None
         except FileNotFoundError as e:
             raise CorruptFile(f"model '{name}' is incomplete: {Path(e.filename).name} is missing") from None
+        except VocabMismatch as e:
+            raise CorruptFile(f"model '{name}' is inconsistent: {e}") from None
         except (ValueError, OSError, UnicodeDecodeError) as e:
             raise CorruptFile(f"model '{name}' is corrupt: {e}") from None
         n = len(vocab)

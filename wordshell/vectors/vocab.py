@@ -30,6 +30,10 @@ import numpy as np
 FILES = ("vocab.offsets.npy", "vocab.hash.npy", "vocab.rows.npy")
 
 
+class VocabMismatch(ValueError):
+    """vocab.txt and its lookup files disagree (one of them was replaced or truncated)."""
+
+
 def word_hash(data: bytes) -> int:
     """64-bit hash of a word's UTF-8 bytes (stable across processes, unlike hash()).
 
@@ -124,7 +128,7 @@ class MappedVocab:
             self._text = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         n = len(self.hashes)
         if self.offsets.shape != (n + 1,) or self.order.shape != (n,) or int(self.offsets[-1]) != size:
-            raise ValueError("the vocabulary lookup does not match vocab.txt")
+            raise VocabMismatch("vocab.txt does not match its lookup files (vocab.*.npy)")
         self._all: list[str] | None = None
         self.words = _Words(self)
         self.index = _Index(self)
