@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from wordshell.classify.data import Labelled
+from wordshell.classify.labelled import Labelled
 from wordshell.classify.text import TextEncoder, bag_features, pad
 
 

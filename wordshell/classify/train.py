@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wordshell.classify.data import Labelled, label_key
+from wordshell.classify.labelled import Labelled, label_key
 from wordshell.classify.text import FIRST, TextEncoder
 from wordshell.errors import BadInput, UsageError
 from wordshell.fit.progress import ACC, ACC_ON_TRAIN, FitProgress
