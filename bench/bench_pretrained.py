@@ -277,7 +277,7 @@ def main():
     home.mkdir(parents=True, exist_ok=True)
     d = OUT / f"vec-{args.set}"
     if any(p in parts for p in ("import", "query", "shell", "ann")):
-        head = (d / "vectors.vec").open().readline().split()
+        head = next(open(d / f, "rb") for f in ("vectors.vec", "vectors.bin") if (d / f).exists()).readline().split()
         rows, dim = int(head[0]), int(head[1])
     if "import" in parts:
         part_import(d, home, args.set, args.formats.split(","), args.gensim_formats.split(","), rows, dim)
