@@ -195,3 +195,19 @@ def test_sink_writes_behind_and_reads_back(tmp_path, monkeypatch):
     np.testing.assert_array_equal(back, np.concatenate(blocks))
     np.testing.assert_allclose(norms, np.linalg.norm(back, axis=1), rtol=1e-6)
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_lookup_survives_hash_collisions(tmp_path, monkeypatch):
+    """Equal hashes are told apart by the words: with a hash that collides on purpose (the length),
+    every word still finds its own row and unknown words none."""
+    from wordshell.vectors import vocab
+
+    monkeypatch.setattr(vocab, "word_hash", lambda data: len(data))
+    monkeypatch.setattr(vocab, "hashes_of", lambda words: np.fromiter((len(w) for w in words), dtype=np.uint64))
+    words = ["a", "b", "cc", "dd", "ee", "fff", "king", "kong", "ring", "éé"]
+    (tmp_path / "vocab.txt").write_text("".join(w + "\n" for w in words), encoding="utf-8")
+    vocab.write_lookup(tmp_path, [w.encode() for w in words])
+    v = vocab.MappedVocab(tmp_path)
+    assert [v.row(w) for w in words] == list(range(len(words)))
+    assert v.row("zz") is None and v.row("kang") is None
+    assert v.rows_of(["kong", "zzzz", "éé"]) == {"kong": 7, "éé": 9}

@@ -5,7 +5,7 @@ model's folder holds, beside vocab.txt (one word per line, row order), a lookup 
 import or training time:
 
     vocab.offsets.npy  int64 (V+1,)  byte offset of line i in vocab.txt (the last = file size)
-    vocab.hash.npy     uint64 (V,)   blake2b-64 of each word's UTF-8 bytes, sorted
+    vocab.hash.npy     uint64 (V,)   crc32 << 32 | adler32 of each word's UTF-8 bytes, sorted
     vocab.rows.npy     int32 (V,)    the row of each sorted hash
 
 A lookup hashes the word, binary-searches the memory-mapped hashes (searchsorted: ~21 probes on
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import mmap
 import os
+import zlib
 from collections.abc import Mapping, Sequence
-from hashlib import blake2b
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -35,17 +35,21 @@ class VocabMismatch(ValueError):
 
 
 def word_hash(data: bytes) -> int:
-    """64-bit hash of a word's UTF-8 bytes (stable across processes, unlike hash()).
+    """64-bit hash of a word's UTF-8 bytes, stable across processes (unlike hash()): two C checksums
+    (~0.2 us a word; blake2b cost 0.7 us, a third of a 400k-word binary import's bookkeeping). Equal
+    hashes are told apart by comparing the words, so a collision costs one more comparison, never a
+    wrong row.
 
-    >>> word_hash(b"king") == word_hash("king".encode())
+    >>> word_hash(b"king") == (zlib.crc32(b"king") << 32 | zlib.adler32(b"king"))
     True
     """
-    return int.from_bytes(blake2b(data, digest_size=8).digest(), "little")
+    return zlib.crc32(data) << 32 | zlib.adler32(data)
 
 
 def hashes_of(words: Iterable[bytes]) -> np.ndarray:
-    """word_hash of each word, as uint64 (the digests joined and read by numpy at once)."""
-    return np.frombuffer(b"".join([blake2b(w, digest_size=8).digest() for w in words]), dtype="<u8").astype(np.uint64)
+    """word_hash of each word, as uint64."""
+    crc, adler = zlib.crc32, zlib.adler32
+    return np.fromiter((crc(w) << 32 | adler(w) for w in words), dtype=np.uint64)
 
 
 def write_lookup(directory: Path, words: Sequence[bytes]) -> None:
