@@ -65,20 +65,32 @@ def test_oov_command_marks_ngrams(ws, gensim_data):
     assert ws("models", "import", str(gensim_data / "lee_fasttext.bin"), "ft").code == 0
     r = ws("oov", "governmentalism", "--model", "ft", "--format", "json")
     assert r.code == 0, r
-    obj = r.json[0]
-    assert obj["in_vocab"] is False
+    assert "not in the vocabulary" in r.err
+    grams = [o for o in r.json if o["table"] == "ngrams"]
+    near = [o for o in r.json if o["table"] == "neighbours"]
+    assert len(grams) + len(near) == len(r.json)          # one object per row, each with its table
     kv = KeyedVectors.from_store(Store(ws.home), "ft")
     text = "\n".join(f"<{w}>" for w in kv.words)
-    for g in obj["ngrams"]:
+    for g in grams:
         assert g["seen"] == (g["ngram"] in text)
         assert g["bucket"] == ft_hash(g["ngram"].encode()) % kv.meta["bucket"]
-    assert obj["coverage"] == pytest.approx(sum(g["seen"] for g in obj["ngrams"]) / len(obj["ngrams"]))
-    assert len(obj["neighbours"]) == 10
+    assert len(near) == 10 and [o["rank"] for o in near] == list(range(1, 11))
     # the nearest words are the neighbours of the composed vector, by numpy cosine
     v = kv.get("governmentalism").astype(np.float64)
     V = np.asarray(kv.vectors, dtype=np.float64)
     sims = V @ v / (np.linalg.norm(V, axis=1) * np.linalg.norm(v))
-    assert obj["neighbours"][0]["word"] == kv.words[int(np.argmax(sims))]
+    assert near[0]["word"] == kv.words[int(np.argmax(sims))]
+
+
+def test_oov_in_a_pipe_prints_one_table(ws, gensim_data):
+    assert ws("models", "import", str(gensim_data / "lee_fasttext.bin"), "ft").code == 0
+    r = ws("oov", "governmentalism", "--model", "ft")              # CliRunner's stdout is a pipe
+    assert r.code == 0 and {len(row) for row in r.rows} == {4}     # n-gram rows only
+    assert "nearest: " in r.err
+    r = ws("oov", "governmentalism", "--model", "ft", "--part", "neighbours")
+    assert r.code == 0 and {len(row) for row in r.rows} == {3} and len(r.rows) == 10
+    r = ws("oov", "governmentalism", "--model", "ft", "--part", "ngrams", "--format", "json")
+    assert {o["table"] for o in r.json} == {"ngrams"}
 
 
 def test_oov_on_word2vec_model_is_a_clear_error(ws, with_w2v):

@@ -166,6 +166,12 @@ class Session:
         name = self.model_name(name, ("vectors",))
         return self.cached("vectors", name, lambda: KeyedVectors.from_store(self.store, name))
 
+    def ann(self, name: str):
+        """The approximate index of a vectors model (vectors/ann.py), or None; loaded once."""
+        from wordshell.vectors.ann import AnnIndex
+
+        return self.cached("ann", name, lambda: AnnIndex.load(self.store.model_dir(name)))
+
     def classifier(self, name: str | None):
         """The predictor of a stored classifier (numpy for bag, torch for the RNNs), loaded once."""
         from wordshell.classify.predict import load_predictor

@@ -73,18 +73,31 @@ def close_words(word: str, index: Mapping[str, int], n: int = 5) -> list[str]:
     ['king', 'kind']
     """
     found: dict[str, int] = {}
+    rank: dict[str, int] = {}
     lower = word.lower()
-    for variant in {lower, word.capitalize(), word.upper()}:
-        if variant != word and variant in index:
-            found[variant] = 0
+
+    def known(cands) -> dict[str, int]:
+        # a stored lookup answers many candidates in one vectorised search (vectors/vocab.py)
+        cands = [c for c in cands if c != word]
+        if hasattr(index, "rows_of"):
+            return index.rows_of(cands)
+        return {c: index[c] for c in cands if c in index}
+
+    for w, r in known({lower, word.capitalize(), word.upper()}).items():
+        found[w], rank[w] = 0, r
     alphabet = "".join(sorted(set(string.ascii_lowercase) | set(lower)))
     e1 = _edits1(lower, alphabet)
-    for w in e1:
-        if w in index and w != word:
-            found.setdefault(w, 1)
+    for w, r in known(e1).items():
+        found.setdefault(w, 1)
+        rank[w] = r
     if len(found) < n and len(word) >= 4:
-        for w1 in e1:
-            for w in _edits1(w1, alphabet):
-                if w in index and w != word and w not in found:
-                    found[w] = 2
-    return sorted(found, key=lambda w: (found[w], index[w]))[:n]
+        if hasattr(index, "rows_of"):
+            e2 = {w for w1 in e1 for w in _edits1(w1, alphabet)} - set(found)
+            for w, r in known(e2).items():
+                found[w], rank[w] = 2, r
+        else:  # a dict: test each candidate as it is made (no set of ~10^5 strings)
+            for w1 in e1:
+                for w in _edits1(w1, alphabet):
+                    if w in index and w != word and w not in found:
+                        found[w], rank[w] = 2, index[w]
+    return sorted(found, key=lambda w: (found[w], rank[w]))[:n]

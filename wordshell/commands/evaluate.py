@@ -28,7 +28,8 @@ def eval_analogies(session, file, restrict, case_sensitive, cosmul, model):
 
     kv = session.vectors(model)
     path = file or _bundled("questions-words.txt")
-    r = run(kv, path, restrict=restrict, case_insensitive=not case_sensitive, cosmul=cosmul)
+    r = run(kv, path, restrict=restrict, case_insensitive=not case_sensitive, cosmul=cosmul,
+            progress=session.progress())
     rows = [(s["section"], s["correct"], s["total"], s["oov"], s["accuracy"]) for s in r["sections"]]
     rows.append(("TOTAL", r["correct"], r["total"], r["oov"], r["accuracy"]))
     notes = [f"{r['method']}, first {r['restrict']:,} words; {r['oov']:,} questions skipped as OOV "

@@ -188,16 +188,21 @@ def rm(session, names, yes):
 @click.option("--file-format", "-F", "vformat", type=click.Choice(["word2vec", "word2vec-text", "glove", "fasttext",
                                                               "fasttext-vec"]),
               default=None, help="File format (default: detected).")
-@click.option("--limit", type=click.IntRange(1), default=None, help="Read only the first N vectors.")
+@click.option("--limit", type=click.IntRange(1), default=None,
+              help="Keep the first N words (pretrained files list the most frequent first).")
+@click.option("--dtype", type=click.Choice(["float32", "float16"]), default="float32", show_default=True,
+              help="Storage precision: float16 halves disk and page cache (queries compute in float32).")
+@click.option("--skip-bad", is_flag=True, help="Drop malformed lines and nan/inf vectors (counted) instead of refusing.")
 @click.option("--lowercase/--cased", default=None, help="Lower-case query words (default: exact, then lower case).")
 @click.option("--force", is_flag=True, help="Replace an existing model of this name.")
 @pass_session
-def import_(session, path, name, vformat, limit, lowercase, force):
-    """Import vectors: word2vec .bin/.txt, GloVe .txt, fastText .bin (with n-grams) or .vec.
+def import_(session, path, name, vformat, limit, dtype, skip_bad, lowercase, force):
+    """Import vectors: word2vec .bin/.txt, GloVe .txt, fastText .bin (with n-grams) or .vec
+    (also .gz/.bz2/.xz/.zip). Streams: memory stays the vocabulary plus a few blocks.
 
     \b
       models import ~/glove.6B.100d.txt glove100 --file-format glove
-      models import cc.en.300.bin ft-en --limit 200000
+      models import cc.en.300.bin ft-en --limit 200000 --dtype float16
     """
     from wordshell.vectors.formats import import_vectors
     from wordshell.store import validate_name
@@ -208,11 +213,22 @@ def import_(session, path, name, vformat, limit, lowercase, force):
     if vformat == "fasttext-vec":
         vformat = "word2vec-text"
     meta = import_vectors(session.store, path, name, vformat, limit, lowercase, command=session.command_line,
-                          force=force)
+                          force=force, dtype=dtype, skip_bad=skip_bad, progress=session.progress())
     session.forget(name)
+    return imported_message(meta, name)
+
+
+def imported_message(meta: dict, name: str):
+    """The one-line answer of an import (and of a download), with what was dropped as notes."""
     extra = f", n-grams {meta['min_n']}-{meta['max_n']} in {meta['bucket']:,} buckets" if meta.get("bucket") else ""
-    return message(f"imported {meta['vocab_size']:,} vectors of {meta['dim']} dims as '{name}' "
-                   f"({meta['imported']['format']}{extra})", model=name, words=meta["vocab_size"], dim=meta["dim"])
+    imp = meta["imported"]
+    dtype = f", {imp['dtype']}" if imp.get("dtype", "float32") != "float32" else ""
+    r = message(f"imported {meta['vocab_size']:,} vectors of {meta['dim']} dims as '{name}' "
+                f"({imp['format']}{extra}{dtype}) in {imp['seconds']:.1f} s", model=name,
+                words=meta["vocab_size"], dim=meta["dim"], duplicates=imp.get("duplicates", 0),
+                skipped=imp.get("skipped", 0))
+    r.notes = list(meta.get("notes") or [])
+    return r
 
 
 import_.name = "import"
@@ -247,6 +263,11 @@ def export(session, name, path, vformat):
 
 for _c in (list_models, info, rm, import_, export):
     models.add_command(_c)
+
+from wordshell.commands.pretrained import download, index  # noqa: E402  (its own module)
+
+models.add_command(download)
+models.add_command(index)
 
 
 @command("use")

@@ -27,23 +27,41 @@ def _oov_notes(kv, words) -> list[str]:
 @click.option("--top", "-k", default=10, show_default=True, type=click.IntRange(1, 10000), help="How many neighbours.")
 @click.option("--restrict", type=click.IntRange(1), default=None,
               help="Search only the N most frequent words.")
+@click.option("--exact", is_flag=True, help="Scan every word even where an index exists ('models index').")
+@click.option("--approx", is_flag=True, help="Use the model's index in a one-shot run too (the shell always does).")
 @model_option()
 @pass_session
-def similar(session, words, negative, top, restrict, model):
+def similar(session, words, negative, top, restrict, exact, approx, model):
     """Nearest neighbours by cosine similarity.
 
     Several words are averaged (unit vectors), --negative words subtracted, as in gensim's
-    most_similar.
+    most_similar. With an index ('models index'), the shell answers from it (said in a note);
+    a one-shot run scans exactly (loading an index costs more than one scan) unless --approx.
 
     \b
       similar king
       similar king woman --negative man --top 5
     """
+    if exact and approx:
+        raise UsageError("--exact and --approx contradict each other")
     kv = session.vectors(model)
-    rows = [(i + 1, w, s) for i, (w, s) in enumerate(kv.most_similar(words, negative, top, restrict))]
+    notes = _oov_notes(kv, [*words, *negative])
+    ann = None
+    if not exact and not restrict and (approx or session.interactive):
+        ann = session.ann(kv.name)
+        if ann is None and approx:
+            raise UsageError(f"model '{kv.name}' has no index", f"build one: 'models index {kv.name}'")
+    if ann is not None:
+        from wordshell.vectors.ann import approx_similar
+
+        found = approx_similar(kv, ann, words, negative, top)
+        notes.append(ann.describe())
+    else:
+        found = kv.most_similar(words, negative, top, restrict)
+    rows = [(i + 1, w, s) for i, (w, s) in enumerate(found)]
     label = " + ".join(words) + "".join(f" - {w}" for w in negative)
     return Result(["rank", "word", "similarity"], rows, title=f"Nearest to {label}  (model {kv.name})",
-                  notes=_oov_notes(kv, [*words, *negative]), styles={1: "bold"})
+                  notes=notes, styles={1: "bold"})
 
 
 @command("analogy", context_settings={"ignore_unknown_options": True})  # "- + -", "-man": expressions
@@ -141,16 +159,21 @@ def vector(session, words, model):
 @command("oov")
 @click.argument("word")
 @click.option("--top", "-k", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--part", type=click.Choice(["both", "ngrams", "neighbours"]), default=None,
+              help="Which table to print (default: both on a terminal and in JSON; n-grams in a TSV pipe, "
+                   "the neighbours then go to stderr as a note).")
 @model_option()
 @pass_session
-def oov(session, word, top, model):
+def oov(session, word, top, part, model):
     """Show how FastText builds a vector for a word from its character n-grams.
 
     Each n-gram is marked by whether it occurs in any training-vocabulary word (its bucket
-    was trained); the composed vector's nearest in-vocabulary words follow.
+    was trained); the composed vector's nearest in-vocabulary words follow. A pipe gets one
+    table (TSV has one set of columns); JSON gets one object per row with a "table" key.
     """
     import numpy as np
 
+    from wordshell.render import default_format
     from wordshell.vectors.ngrams import char_ngrams, ft_hash
 
     kv = session.vectors(model)
@@ -162,33 +185,44 @@ def oov(session, word, top, model):
     grams = char_ngrams(w, min_n, max_n)
     if not grams:
         raise UsageError(f"'{word}' has no {min_n}..{max_n}-character n-grams")
-    text = kv.vocab_text()
     rows = []
     seen = 0
     for g in grams:
         s = g.decode("utf-8")
-        found = s in text
+        found = kv.ngram_seen(s)
         seen += found
         b = ft_hash(g) % buckets
-        rows.append((s, b, found, float(np.linalg.norm(kv.ngrams[b]))))
+        rows.append((s, b, found, float(np.linalg.norm(np.asarray(kv.ngrams[b], dtype=np.float32)))))
     in_vocab = kv.has(word)
     vec = kv.get(word)
     norm = float(np.linalg.norm(vec))
     neighbours = []
     if norm > 0:
         exclude = {kv.idx(word)} if in_vocab else set()
-        neighbours = kv.top(kv.scores(vec.astype(np.float64) / norm), top, exclude)
+        neighbours = kv.top(kv.scores(vec / norm), top, exclude)
     cov = seen / len(grams)
     status = "in the vocabulary (stored vector)" if in_vocab else "not in the vocabulary (vector = mean of n-gram buckets)"
-    grams_result = Result(["n-gram", "bucket", "seen in vocab", "norm"], rows,
-                          title=f"'{word}': {status}; {len(grams)} n-grams ({min_n}..{max_n}), "
-                                f"{seen} seen in training words ({100 * cov:.0f}% coverage)",
-                          keys=["ngram", "bucket", "seen", "norm"], styles={0: "bold"}, plain=(1,),
-                          data=None)
-    near = Result(["rank", "word", "similarity"], [(i + 1, n, s) for i, (n, s) in enumerate(neighbours)],
+    title = (f"'{word}': {status}; {len(grams)} n-grams ({min_n}..{max_n}), "
+             f"{seen} seen in training words ({100 * cov:.0f}% coverage)")
+    fmt = session.fmt or default_format(session.stdout)
+    near_rows = [(i + 1, n, s) for i, (n, s) in enumerate(neighbours)]
+    if fmt == "json":   # one object per row, each saying its table
+        out = []
+        if part in (None, "both", "ngrams"):
+            out.append(Result(["table", "n-gram", "bucket", "seen in vocab", "norm"], [("ngrams", *r) for r in rows],
+                              keys=["table", "ngram", "bucket", "seen", "norm"], notes=[title]))
+        if part in (None, "both", "neighbours"):
+            out.append(Result(["table", "rank", "word", "similarity"], [("neighbours", *r) for r in near_rows]))
+        return out
+    grams_result = Result(["n-gram", "bucket", "seen in vocab", "norm"], rows, title=title,
+                          keys=["ngram", "bucket", "seen", "norm"], styles={0: "bold"}, plain=(1,))
+    near = Result(["rank", "word", "similarity"], near_rows,
                   title=f"Nearest in-vocabulary words to '{word}'", styles={1: "bold"})
-    if session.fmt == "json":
-        return Result(data={"word": word, "in_vocab": in_vocab, "min_n": min_n, "max_n": max_n,
-                            "coverage": cov, "ngrams": [dict(zip(grams_result.keys, r)) for r in rows],
-                            "neighbours": [{"word": n, "similarity": s} for n, s in neighbours]})
+    if part == "ngrams" or (part is None and fmt == "tsv"):
+        grams_result.notes = [title, "nearest: " + ", ".join(f"{n} {s:.3f}" for n, s in neighbours)
+                              + " (--part neighbours prints them as the table)"]
+        return grams_result
+    if part == "neighbours":
+        near.notes = [title]
+        return near
     return [grams_result, near]

@@ -1,12 +1,22 @@
 """Word vectors: the numpy query engine, FastText n-grams, training with gensim, evaluation, formats.
 
-    keyed.py       KeyedVectors: memory-mapped vectors.npy + vocab.txt; most_similar, 3CosMul,
-                   similarity, odd-one-out, ranks (scores equal gensim's); save_vectors
-    expression.py  parse 'king - man + woman' and 'man:king::woman:?'
-    ngrams.py      fastText's character n-grams and FNV-1a buckets; OOV vectors in numpy
-    train.py       EmbeddingConfig and train_embeddings (gensim Word2Vec / FastText), per-epoch loss
-    evaluate.py    analogy accuracy and word-pair similarity, gensim's rules
-    formats.py     import/export: word2vec binary/text, GloVe, fastText .bin/.vec
+    keyed.py        KeyedVectors: memory-mapped vectors.npy + the word lookup; most_similar, 3CosMul,
+                    similarity, odd-one-out, ranks (scores equal gensim's); save_vectors, write_vocab
+    vocab.py        the stored word lookup (offsets + sorted hashes, memory-mapped); ListVocab for old models
+    scan.py         matvec (the scan of a query over the matrix) and row norms
+    blas.py         one OpenBLAS thread for the calling thread during a scan
+    expression.py   parse 'king - man + woman' and 'man:king::woman:?'
+    ngrams.py       fastText's character n-grams and FNV-1a buckets; OOV vectors in numpy
+    train.py        EmbeddingConfig and train_embeddings (gensim Word2Vec / FastText), per-epoch loss
+    evaluate.py     analogy accuracy and word-pair similarity, gensim's rules
+    formats.py      import/export entry points: format detection, word2vec binary/text, GloVe, fastText
+    importer.py     the streaming import: VectorSink (rows into vectors.npy), Collector (the rules)
+    readers.py      text and word2vec-binary readers (numpy parsing in worker processes)
+    fasttext_bin.py fastText .bin as a stream; vectorised n-gram hashing to compose word vectors
+    catalog.py      pretrained vectors to download (gensim-data, fastText) with sizes/checksums/licenses
+    fetch.py        resumable HTTP download (Range), checksum, atomic placement
+    ann.py          optional faiss index (`models index`) and the approximate `similar`
 
-Queries import neither torch nor gensim: only train.py and formats.py import gensim, inside functions.
+Queries import neither torch nor gensim: only train.py imports gensim (inside functions); faiss only
+when an index is built or used.
 """

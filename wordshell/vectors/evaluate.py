@@ -49,17 +49,32 @@ def read_analogies(path: str | Path) -> list[tuple[str, list[tuple[str, str, str
 
 
 def eval_analogies(kv: KeyedVectors, path: str | Path, restrict: int = 300_000, case_insensitive: bool = True,
-                   cosmul: bool = False, batch: int = 512) -> dict:
+                   cosmul: bool = False, batch: int = 128, progress=None) -> dict:
+    """Accuracy per section. Memory: the first `restrict` rows are read in place (memory-mapped,
+    float32, or float16 converted once); each batch of B questions makes one (n, B) score matrix."""
     ok = _ok_vocab(kv, restrict, case_insensitive)
     n = min(restrict, len(kv))
-    V = np.asarray(kv.vectors[:n], dtype=np.float32)
+    V = kv.vectors[:n]
+    if V.dtype != np.float32:
+        V = np.asarray(V, dtype=np.float32)
     norms = np.asarray(kv.norms[:n], dtype=np.float32)
-    norms = np.where(norms == 0, 1, norms)
-    U = V / norms[:, None]                            # (n, D) unit rows
+    inv = 1.0 / np.where(norms == 0, 1, norms)        # (n,) a zero vector scores 0
+
+    class _Units:   # U[i] = unit row i, made only for the rows a batch asks for (no (n, D) copy)
+        T = None
+
+        def __getitem__(self, i):
+            return np.asarray(V[i], dtype=np.float32) * inv[i][..., None]
+
+    U = _Units()
     keys = [w.upper() for w in kv.words[:n]] if case_insensitive else kv.words[:n]
     out_sections = []
     total_correct = total_seen = total_oov = 0
-    for name, questions in read_analogies(path):
+    sections = read_analogies(path)
+    if progress is not None:
+        progress.start(f"analogies {kv.name}", sum(len(q) for _, q in sections), "questions")
+    asked = 0
+    for name, questions in sections:
         known, oov = [], 0
         for q in questions:
             q = tuple(w.upper() for w in q) if case_insensitive else q
@@ -74,27 +89,35 @@ def eval_analogies(kv: KeyedVectors, path: str | Path, restrict: int = 300_000, 
             ib = np.array([ok[q[1]] for q in chunk])
             ic = np.array([ok[q[2]] for q in chunk])
             if cosmul:
-                sa, sb, sc = ((1 + U @ U[i].T) / 2 for i in (ia, ib, ic))  # (n, B) each
+                sa, sb, sc = ((1 + (V @ U[i].T) * inv[:, None]) / 2 for i in (ia, ib, ic))  # (n, B) each
                 S = sb * sc / (sa + 1e-6)
             else:
                 Q = U[ib] + U[ic] - U[ia]                      # (B, D) gensim: mean of unit vectors
                 Q /= np.linalg.norm(Q, axis=1, keepdims=True)
-                S = U @ Q.T                                    # (n, B) cosines
+                S = (V @ Q.T) * inv[:, None]                   # (n, B) cosines
             S[ia, np.arange(len(chunk))] = -np.inf
             S[ib, np.arange(len(chunk))] = -np.inf
             S[ic, np.arange(len(chunk))] = -np.inf
-            top = np.argsort(-S, axis=0)[:5]                   # candidates, best first
+            k = min(5, n)                                      # candidates, best first
+            part = np.argpartition(-S, k - 1, axis=0)[:k] if k < n else np.argsort(-S, axis=0)[:k]
+            top = np.take_along_axis(part, np.argsort(-np.take_along_axis(S, part, axis=0), axis=0), axis=0)
             for j, q in enumerate(chunk):
                 ignore = set(q[:3])
                 for i in top[:, j]:
                     if keys[i] not in ignore:
                         correct += keys[i] == q[3]
                         break
+            asked += len(chunk)
+            if progress is not None:
+                progress.update(asked)
+        asked += oov
         total_correct += correct
         total_seen += len(known)
         total_oov += oov
         out_sections.append({"section": name, "correct": correct, "total": len(known), "oov": oov,
                              "accuracy": correct / len(known) if known else None})
+    if progress is not None:
+        progress.finish()
     return {"sections": out_sections, "correct": total_correct, "total": total_seen, "oov": total_oov,
             "accuracy": total_correct / total_seen if total_seen else 0.0,
             "oov_rate": total_oov / (total_seen + total_oov) if total_seen + total_oov else 0.0,
