@@ -1,4 +1,4 @@
-"""`train word2vec` and `train fasttext`: gensim training into the store."""
+"""`train word2vec` and `train fasttext`: gensim or the torch engine, into the store."""
 
 from __future__ import annotations
 
@@ -9,13 +9,33 @@ from wordshell.errors import UsageError
 from wordshell.result import Result
 
 
+_engine_options = [
+    click.option("--engine", type=click.Choice(["auto", "gensim", "torch"]), default="auto", show_default=True,
+                 help="auto: torch when a CUDA GPU is present (or --device cuda / --nproc / --resume ask for "
+                      "it), else gensim. torch trains negative sampling only (no --hs)."),
+    click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|cuda:N",
+                 help="torch engine: where to train."),
+    click.option("--nproc", type=click.IntRange(1, 64), default=1, show_default=True,
+                 help="torch engine: processes on this machine (DDP: gloo on CPU, NCCL on GPU); "
+                      "the corpus is sharded, the tables summed every --sync-every steps."),
+    click.option("--batch-words", type=click.IntRange(0, 2**24), default=0,
+                 help="torch engine: corpus tokens per step and process (default 2048 on CPU, 131072 on CUDA)."),
+    click.option("--sync-every", type=click.IntRange(1, 100_000), default=16, show_default=True,
+                 help="torch engine with --nproc: steps between the processes' table syncs."),
+    click.option("--ckpt-minutes", type=click.FloatRange(0, 10_080), default=5.0, show_default=True,
+                 help="torch engine: minutes between checkpoints (and at every epoch end; 0 = epoch ends only)."),
+    click.option("--resume", is_flag=True, help="torch engine: continue an interrupted run from its checkpoint."),
+]
+
+
 def _embedding_options(fn):
     opts = [
         click.option("--sg/--cbow", "sg", default=True, show_default=True,
                      help="Skip-gram (predict context from word) or CBOW (predict word from context)."),
         click.option("--negative", type=click.IntRange(0), default=5, show_default=True,
                      help="Negative samples per positive pair (0 = none; then --hs)."),
-        click.option("--hs", is_flag=True, help="Hierarchical softmax (use with --negative 0 for HS only)."),
+        click.option("--hs", is_flag=True, help="Hierarchical softmax (use with --negative 0 for HS only; "
+                                                "gensim engine only)."),
         click.option("--dim", type=click.IntRange(1, 10000), default=100, show_default=True, help="Vector size."),
         click.option("--window", type=click.IntRange(1, 100), default=5, show_default=True,
                      help="Max distance between a word and its context words."),
@@ -30,7 +50,7 @@ def _embedding_options(fn):
                      help="Training threads (default: CPU cores, at most 8). gensim's loss is exact "
                           "only with 1 (its threads share the total without a lock)."),
         click.option("--seed", type=int, default=1, show_default=True),
-    ]
+    ] + _engine_options
     for o in reversed(opts):
         fn = o(fn)
     return fn
@@ -38,24 +58,31 @@ def _embedding_options(fn):
 
 def _train(session, kind, name, corpus, force, **kw):
     from wordshell.corpus import sources as corpora
+    from wordshell.vectors.engine import choose
     from wordshell.vectors.train import EmbeddingConfig, default_workers, train_embeddings
 
     store = session.store
-    if store.has_model(name) and not force:
+    resume = kw.pop("resume", False)
+    engine = choose(kw.pop("engine", "auto"), hs=kw.get("hs", False), negative=kw.get("negative", 5),
+                    device=kw.get("device", "auto"), nproc=kw.get("nproc", 1), resume=resume)
+    if store.has_model(name) and not force and not resume:
         raise UsageError(f"model '{name}' exists", "use --force to replace it, or pick another name")
     tok = tokenizer_from(kw)
     progress = session.progress()
     c = corpora.resolve(store, corpus, encoding=kw.pop("encoding", None), progress=progress)
     cfg_keys = {"dim", "window", "min_count", "sg", "negative", "hs", "sample", "epochs", "alpha", "seed",
-                "max_vocab", "min_n", "max_n", "bucket"}
-    cfg = EmbeddingConfig(kind=kind, workers=kw.get("workers") or default_workers(),
+                "max_vocab", "min_n", "max_n", "bucket", "device", "nproc", "batch_words", "sync_every"}
+    cfg = EmbeddingConfig(kind=kind, engine=engine, workers=kw.get("workers") or default_workers(),
                           **{k: v for k, v in kw.items() if k in cfg_keys and v is not None})
-    meta = train_embeddings(store, name, c, tok, cfg, progress, command=session.command_line, force=force)
+    meta = train_embeddings(store, name, c, tok, cfg, progress, command=session.command_line, force=force,
+                            resume=resume, ckpt_minutes=kw.get("ckpt_minutes", 5.0), note=session.note)
     session.forget(name)
+    if meta is None:  # a torchrun rank other than 0: rank 0 reports
+        return Result(data=None)
     t = meta["training"]
     last = meta["history"][-1] if meta["history"] else {}
     rows = [
-        ("model", name), ("kind", f"{kind} ({'skip-gram' if cfg.sg else 'CBOW'}, "
+        ("model", name), ("engine", _engine_text(meta)), ("kind", f"{kind} ({'skip-gram' if cfg.sg else 'CBOW'}, "
                                    f"{'HS' if cfg.hs else ''}{'+' if cfg.hs and cfg.negative else ''}"
                                    f"{f'negative {cfg.negative}' if cfg.negative else ''})"),
         ("corpus", f"{c.name} ({meta['corpus']['tokens']:,} tokens)"),
@@ -67,6 +94,14 @@ def _train(session, kind, name, corpus, force, **kw):
     example = next((w for w, _ in meta_top_words(session, name)), "WORD")
     return Result(["", "value"], rows, title=f"Trained {kind} model '{name}'", keys=["field", "value"],
                   notes=[f"try: similar {example} --model {name}"], data=None)
+
+
+def _engine_text(meta: dict) -> str:
+    t = meta.get("training") or {}
+    if meta.get("engine") != "torch":
+        return "gensim"
+    world = f" x {t['world']} processes" if (t.get("world") or 1) > 1 else ""
+    return f"torch ({t.get('device', '?')}{world})"
 
 
 EXAMPLE_WORDS = ("king", "government", "city", "music", "police", "film", "war", "water", "school", "france")
