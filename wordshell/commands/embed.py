@@ -19,7 +19,7 @@ _engine_options = [
                  help="torch engine: processes on this machine (DDP: gloo on CPU, NCCL on GPU); "
                       "the corpus is sharded, the tables summed every --sync-every steps."),
     click.option("--batch-words", type=click.IntRange(0, 2**24), default=0,
-                 help="torch engine: corpus tokens per step and process (default 2048 on CPU, 131072 on CUDA)."),
+                 help="torch engine: corpus tokens per step and process (default 2048 on CPU, 32768 on CUDA)."),
     click.option("--sync-every", type=click.IntRange(1, 100_000), default=16, show_default=True,
                  help="torch engine with --nproc: steps between the processes' table syncs."),
     click.option("--ckpt-minutes", type=click.FloatRange(0, 10_080), default=5.0, show_default=True,
@@ -47,8 +47,8 @@ def _embedding_options(fn):
         click.option("--epochs", type=click.IntRange(1, 1000), default=5, show_default=True),
         click.option("--alpha", type=float, default=0.025, show_default=True, help="Initial learning rate."),
         click.option("--workers", type=click.IntRange(1, 64), default=None,
-                     help="Training threads (default: CPU cores, at most 8). gensim's loss is exact "
-                          "only with 1 (its threads share the total without a lock)."),
+                     help="Training threads (gensim default: CPU cores, at most 8; its loss is exact "
+                          "only with 1). torch engine on CPU: threads shared by --nproc processes (default 1)."),
         click.option("--seed", type=int, default=1, show_default=True),
     ] + _engine_options
     for o in reversed(opts):
@@ -72,7 +72,9 @@ def _train(session, kind, name, corpus, force, **kw):
     c = corpora.resolve(store, corpus, encoding=kw.pop("encoding", None), progress=progress)
     cfg_keys = {"dim", "window", "min_count", "sg", "negative", "hs", "sample", "epochs", "alpha", "seed",
                 "max_vocab", "min_n", "max_n", "bucket", "device", "nproc", "batch_words", "sync_every"}
-    cfg = EmbeddingConfig(kind=kind, engine=engine, workers=kw.get("workers") or default_workers(),
+    # the torch engine's small sparse ops lose to OpenMP's overhead on a busy CPU: 1 thread unless asked
+    workers = kw.get("workers") or (1 if engine == "torch" else default_workers())
+    cfg = EmbeddingConfig(kind=kind, engine=engine, workers=workers,
                           **{k: v for k, v in kw.items() if k in cfg_keys and v is not None})
     meta = train_embeddings(store, name, c, tok, cfg, progress, command=session.command_line, force=force,
                             resume=resume, ckpt_minutes=kw.get("ckpt_minutes", 5.0), note=session.note)

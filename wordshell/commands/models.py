@@ -118,6 +118,8 @@ def info(session, name):
     if session.fmt == "json":
         return Result(data=meta, notes=notes)
     rows = [("kind", meta.get("kind")), ("family", meta.get("family"))]
+    if meta.get("kind") in ("word2vec", "fasttext"):  # which engine trained it (models before issue 16: gensim)
+        rows.append(("engine", meta.get("engine") or "gensim"))
     for key in ("vocab_size", "dim", "min_n", "max_n", "bucket", "params"):
         if key in meta:
             rows.append((key, meta[key]))

@@ -28,7 +28,7 @@ from wordshell.fit import distributed
 from wordshell.vectors import torch_ckpt
 from wordshell.vectors.torch_ckpt import RunState
 
-DEFAULT_BATCH = {"cpu": 2048, "cuda": 131072}   # corpus tokens per step and rank (see ARCHITECTURE)
+DEFAULT_BATCH = {"cpu": 2048, "cuda": 32768}   # corpus tokens per step and rank (see ARCHITECTURE)
 
 
 @dataclass
@@ -61,6 +61,8 @@ def train(run: EngineRun, progress) -> dict:
     dist = distributed.setup(kind)
     device = resolve_device(run.device, dist.local_rank)
     before = torch.get_num_threads()
+    if kind == "cuda":
+        torch.cuda.set_device(torch.device(device))  # NCCL and the default stream follow this rank's GPU
     if run.threads > 0 and kind == "cpu":
         torch.set_num_threads(run.threads)
     try:
@@ -142,12 +144,12 @@ class Loop:
                     at_end = st.chunk == self.steps
                     if at_end or self.dist.world == 1 or st.chunk % self.run.sync_every == 0:
                         stop, due = self.at_sync_point(flag.set, at_end)
+                        st.stopped = "cancelled" if stop else ""
                         if (stop or due) and not at_end:
                             st.epoch_elapsed = time.monotonic() - t_epoch
                             loss, examples = self.fold(loss, examples)
                             self.save()
                         if stop:
-                            st.stopped = "cancelled"
                             if at_end:
                                 self.end_epoch(loss, examples, t_epoch)
                             raise Cancelled(f"training stopped in epoch {min(st.epoch + 1, epochs)}; "

@@ -26,6 +26,9 @@ MODEL_KEYS = ("kind", "dim", "window", "min_count", "sg", "negative", "sample", 
 def train_torch(store, name: str, corpus, tokenizer, config, progress, *, command: str = "", force: bool = False,
                 resume: bool = False, ckpt_minutes: float = 5.0, note=print) -> dict | None:
     """Train with the torch engine; return model.json's content (None on DDP ranks other than 0)."""
+    from wordshell.fit.config import resolve_device
+
+    resolve_device(config.device)  # a bad --device fails before anything is written
     rank0 = distributed.env_world() <= 1 or distributed.env_rank() == 0
     with store.build(name, force=force, resume=resume, resumable=True, command=command, lock=rank0) as build:
         if resume and not build.resumed:
