@@ -19,7 +19,7 @@ _engine_options = [
                  help="torch engine: processes on this machine (DDP: gloo on CPU, NCCL on GPU); "
                       "the corpus is sharded, the tables summed every --sync-every steps."),
     click.option("--batch-words", type=click.IntRange(0, 2**24), default=0,
-                 help="torch engine: corpus tokens per step and process (default 2048 on CPU, 32768 on CUDA)."),
+                 help="torch engine: corpus tokens per step and process (0 = 2048 on CPU, 32768 on CUDA)."),
     click.option("--sync-every", type=click.IntRange(1, 100_000), default=16, show_default=True,
                  help="torch engine with --nproc: steps between the processes' table syncs."),
     click.option("--ckpt-minutes", type=click.FloatRange(0, 10_080), default=5.0, show_default=True,
@@ -132,11 +132,14 @@ def meta_top_words(session, name):
 @background_option
 @pass_session
 def train_word2vec(session, name, corpus, force, background, **kw):
-    """Train a Word2Vec model with gensim.
+    """Train a Word2Vec model with gensim, or with the torch engine (CUDA, several processes).
 
     \b
       train word2vec w2v --corpus lee --epochs 10
       train word2vec w2v --corpus ~/text/*.txt --cbow --hs --negative 0
+      train word2vec w2v --corpus big.txt --engine torch --device cuda
+      train word2vec w2v --corpus big.txt --engine torch --nproc 2      # or: torchrun --nproc_per_node 2 -m wordshell ...
+      train word2vec w2v --corpus big.txt --engine torch --resume       # after Ctrl-C, a kill or 'jobs cancel'
     """
     if background:
         return run_in_background(session, name, "word2vec")
@@ -155,12 +158,13 @@ def train_word2vec(session, name, corpus, force, background, **kw):
 @background_option
 @pass_session
 def train_fasttext(session, name, corpus, force, background, **kw):
-    """Train a FastText model (word vectors + character n-gram buckets) with gensim.
+    """Train a FastText model (word vectors + character n-gram buckets) with gensim or the torch engine.
 
-    Unseen words get vectors from their n-grams: see 'oov WORD'.
+    Unseen words get vectors from their n-grams (the same hashing for both engines): see 'oov WORD'.
 
     \b
       train fasttext ft --corpus lee --epochs 10
+      train fasttext ft --corpus big.txt --engine torch --device cuda
     """
     if background:
         return run_in_background(session, name, "fasttext")

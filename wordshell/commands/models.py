@@ -145,6 +145,11 @@ def info(session, name):
                   title=f"Model '{name}'", styles={0: "bold"})
 
 
+def _with_resume(command: str) -> str:
+    """The command that continues a run (a resumed run's own command line already says --resume)."""
+    return command if " --resume " in f" {command} " else f"{command} --resume"
+
+
 def _unfinished_info(session, name: str, run: dict) -> Result:
     """`models info` of a run that stopped before its end: what its last checkpoint holds."""
     from wordshell.store import unfinished_text
@@ -161,7 +166,7 @@ def _unfinished_info(session, name: str, run: dict) -> Result:
         return Result(data={"name": name, "unfinished": True, **{k: v for k, v in run.items() if k != "history"}})
     return Result(["field", "value"], [(k, str(v) if isinstance(v, (dict, list)) else v) for k, v in rows],
                   title=f"Model '{name}' (unfinished)", styles={0: "bold"},
-                  notes=[f"continue it: {meta['command']} --resume" if meta.get("command") else
+                  notes=[f"continue it: {_with_resume(meta['command'])}" if meta.get("command") else
                          "continue it with the same 'train' command and --resume"])
 
 

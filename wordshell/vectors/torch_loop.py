@@ -161,7 +161,9 @@ class Loop:
         return {"history": st.history, "elapsed": self.elapsed(), "world": self.dist.world, "device": dev,
                 "stopped": st.stopped, "steps_per_epoch": self.steps,
                 "sync": None if self.sync is None else {"every": self.run.sync_every, "mode": self.sync.mode,
-                                                        "rows": self.sync.rows_sent, "bytes": self.sync.bytes_sent}}
+                                                        "syncs": self.sync.syncs, "rows": self.sync.rows_sent,
+                                                        "bytes": self.sync.bytes_sent,
+                                                        "seconds": round(self.sync.seconds, 3)}}
 
     def step(self, ep, c: int, alpha: float, gen):
         """One chunk's examples through the engine: (loss tensor, number of examples)."""
