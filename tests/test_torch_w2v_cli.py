@@ -92,7 +92,7 @@ def test_auto_is_gensim_here_and_torch_when_torch_only_options_are_given(ws, cor
     (["--engine", "gensim", "--resume"], 2, "needs --engine torch"),
     (["--hs", "--nproc", "2"], 2, "--hs is gensim's"),
     (["--engine", "torch", "--device", "cuda"], 1, "no CUDA GPU"),
-    (["--engine", "torch", "--device", "tpu"], 1, "unknown device"),
+    (["--engine", "torch", "--device", "tpu"], 2, "not one of auto, cpu, cuda"),
     (["--engine", "torch", "--batch-words", "-1"], 2, "Invalid value"),
     (["--engine", "torch", "--nproc", "0"], 2, "Invalid value"),
     (["--engine", "torch", "--sync-every", "0"], 2, "Invalid value"),

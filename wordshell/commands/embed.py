@@ -14,7 +14,7 @@ _engine_options = [
                  help="auto: torch when a CUDA GPU is present (or --device cuda / --nproc / --resume ask for "
                       "it), else gensim. torch trains negative sampling only (no --hs)."),
     click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|cuda:N",
-                 help="torch engine: where to train."),
+                 callback=lambda ctx, p, v: _device(v), help="torch engine: where to train."),
     click.option("--nproc", type=click.IntRange(1, 64), default=1, show_default=True,
                  help="torch engine: processes on this machine (DDP: gloo on CPU, NCCL on GPU); "
                       "the corpus is sharded, the tables summed every --sync-every steps."),
@@ -26,6 +26,15 @@ _engine_options = [
                  help="torch engine: minutes between checkpoints (and at every epoch end; 0 = epoch ends only)."),
     click.option("--resume", is_flag=True, help="torch engine: continue an interrupted run from its checkpoint."),
 ]
+
+
+def _device(value: str) -> str:
+    """--device checked as it is read (no torch needed to refuse 'gpu')."""
+    import re
+
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", value):
+        raise click.BadParameter(f"{value!r} is not one of auto, cpu, cuda, cuda:N")
+    return value
 
 
 def _embedding_options(fn):
@@ -42,14 +51,15 @@ def _embedding_options(fn):
         click.option("--min-count", type=click.IntRange(1), default=5, show_default=True,
                      help="Ignore words rarer than this."),
         click.option("--max-vocab", type=click.IntRange(1), default=None, help="Keep at most this many words."),
-        click.option("--sample", type=float, default=1e-3, show_default=True,
+        click.option("--sample", type=click.FloatRange(0, 1, max_open=True), default=1e-3, show_default=True,
                      help="Down-sample frequent words above this relative frequency (0 = off)."),
         click.option("--epochs", type=click.IntRange(1, 1000), default=5, show_default=True),
-        click.option("--alpha", type=float, default=0.025, show_default=True, help="Initial learning rate."),
+        click.option("--alpha", type=click.FloatRange(0, 10, min_open=True), default=0.025, show_default=True,
+                     help="Initial learning rate."),
         click.option("--workers", type=click.IntRange(1, 64), default=None,
                      help="Training threads (gensim default: CPU cores, at most 8; its loss is exact "
                           "only with 1). torch engine on CPU: threads shared by --nproc processes (default 1)."),
-        click.option("--seed", type=int, default=1, show_default=True),
+        click.option("--seed", type=click.IntRange(0), default=1, show_default=True),
     ] + _engine_options
     for o in reversed(opts):
         fn = o(fn)
