@@ -155,8 +155,9 @@ class Loop:
                             raise Cancelled(f"training stopped in epoch {min(st.epoch + 1, epochs)}; "
                                             "continue with --resume")
                 last_loss = self.end_epoch(loss, examples, t_epoch)
-        st.stopped = "epochs"
-        self.save()
+        if st.stopped != "epochs":  # resumed after the last epoch's checkpoint: say it is complete
+            st.stopped = "epochs"
+            self.save()
         self.p.finish()
         return {"history": st.history, "elapsed": self.elapsed(), "world": self.dist.world, "device": dev,
                 "stopped": st.stopped, "steps_per_epoch": self.steps,
@@ -236,6 +237,8 @@ class Loop:
         self.p.log(f"epoch {row['epoch']}/{self.cfg['epochs']}  loss {row['loss']:.6g}  "
                    f"{row['words_per_sec'] or 0:,} words/s")
         st.epoch, st.chunk, st.loss, st.examples, st.epoch_elapsed = st.epoch + 1, 0, 0.0, 0, 0.0
+        if st.epoch == self.cfg["epochs"] and st.stopped != "cancelled":
+            st.stopped = "epochs"
         self.save()
         return row["loss"]
 
