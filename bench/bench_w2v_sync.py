@@ -5,11 +5,11 @@ loopback, 1 thread each) with the table sync done several ways, and prints for e
 epoch's loss per example (the optimisation itself), analogy / WordSim353 (gensim's evaluators), and what
 the syncs cost (count, rows and MB sent per sync, seconds).
 
-    summed deltas, dirty rows   (the engine's choice) every 1 / 16 / 256 steps
-    averaged tables             every 16 steps: each rank's step divided by the world size
-    summed deltas, every row    every 16 steps: what a dense all-reduce of the tables costs
+    summed deltas, dirty rows   (the engine's choice) every 1 / 4 / 16 / 256 steps
+    averaged tables             every 4 steps: each rank's step divided by the world size
+    summed deltas, every row    every 4 steps: what a dense all-reduce of the tables costs
 
-    python bench/bench_w2v_sync.py [--words 600000] [--epochs 2] [--batch-words 2048]
+    python bench/bench_w2v_sync.py [--words 600000] [--epochs 2] [--batch-words 512]
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--words", type=int, default=600_000)
     ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--batch-words", type=int, default=2048)
+    ap.add_argument("--batch-words", type=int, default=512)
+    ap.add_argument("--every", type=int, nargs="+", default=[1, 4, 16, 256], help="sync intervals to try")
     args = ap.parse_args()
     text = shared("wikitext-2/wiki.train.tokens").read_text(encoding="utf-8").split("\n")
     lines, n = [], 0
@@ -79,10 +80,10 @@ def main():
     shutil.rmtree(out, ignore_errors=True)
     print(f"{corpus.raw_words:,} words, vocabulary {len(corpus.words):,}, {args.epochs} epochs, batch "
           f"{args.batch_words} words/step/process; machine: {machine()}", flush=True)
-    configs = [("1 process", "sum", 1, 1), ("2 proc, summed deltas, every 1", "sum", 1, 2),
-               ("2 proc, summed deltas, every 16", "sum", 16, 2), ("2 proc, summed deltas, every 256", "sum", 256, 2),
-               ("2 proc, averaged tables, every 16", "mean", 16, 2),
-               ("2 proc, summed deltas, all rows, every 16", "sum-dense", 16, 2)]
+    configs = [("1 process", "sum", 1, 1)]
+    configs += [(f"2 proc, summed deltas, every {k}", "sum", k, 2) for k in args.every]
+    configs += [(f"2 proc, averaged tables, every {args.every[1]}", "mean", args.every[1], 2),
+                (f"2 proc, summed deltas, all rows, every {args.every[1]}", "sum-dense", args.every[1], 2)]
     print(f"{'':44s} {'words/s':>9s} {'loss/ex':>8s} {'analogy':>8s} {'ws353':>6s}   syncs  rows/sync  MB/sync  "
           f"sync s", flush=True)
     for i, (label, mode, every, nproc) in enumerate(configs):

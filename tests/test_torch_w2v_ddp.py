@@ -75,7 +75,7 @@ def separation(kv) -> float:
 def test_two_processes_train_as_well_as_one(ws, tmp_path):
     corpus = topic_corpus(tmp_path / "topics.txt", sentences=2500)
     args = ["--corpus", str(corpus), "--engine", "torch", "--epochs", "4", "--min-count", "1", "--dim", "24",
-            "--batch-words", "512", "--sync-every", "4", "-q"]
+            "--batch-words", "512", "-q"]            # --sync-every: its default, 4
     for name, extra in (("one", ["--seed", "1"]), ("one-b", ["--seed", "2"]), ("two", ["--nproc", "2"])):
         r = ws("train", "word2vec", name, *args, *extra)
         assert r.code == 0, r

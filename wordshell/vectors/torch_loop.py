@@ -28,7 +28,7 @@ from wordshell.fit import distributed
 from wordshell.vectors import torch_ckpt
 from wordshell.vectors.torch_ckpt import RunState
 
-DEFAULT_BATCH = {"cpu": 2048, "cuda": 32768}   # corpus tokens per step and rank (see ARCHITECTURE)
+DEFAULT_BATCH = {"cpu": 512, "cuda": 1024}   # corpus tokens per step and rank (see ARCHITECTURE)
 
 
 @dataclass
@@ -42,7 +42,7 @@ class EngineRun:
     resume: bool = False
     device: str = "auto"
     batch_words: int = 0             # 0: DEFAULT_BATCH of the device
-    sync_every: int = 16             # chunks between DDP syncs
+    sync_every: int = 4              # chunks between DDP syncs
     ckpt_seconds: float = 300.0      # a checkpoint at the first sync point after this many seconds
     threads: int = 0                 # CPU threads of this process (0: leave as is)
     progress: bool = True            # spawned ranks: rank 0 prints progress to stderr

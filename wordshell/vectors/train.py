@@ -54,7 +54,7 @@ class EmbeddingConfig:
     device: str = "auto"
     nproc: int = 1
     batch_words: int = 0          # corpus tokens per step and process, 0 = the device's default
-    sync_every: int = 16          # steps between the processes' table syncs
+    sync_every: int = 4           # steps between the processes' table syncs (bench/bench_w2v_sync.py)
 
     def check(self) -> None:
         if self.kind not in ("word2vec", "fasttext"):
