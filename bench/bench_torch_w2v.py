@@ -90,7 +90,8 @@ def torch_run(home, path, kind, epochs, args) -> dict:
     t = meta["training"]
     best_epoch = max((h.get("words_per_sec") or 0) for h in meta["history"])
     return {"words_per_sec": t["per_second"], "seconds": t["seconds"], "vocab": meta["vocab_size"],
-            "best_epoch_words_per_sec": best_epoch, "device": t["device"], "dir": home / "checkpoints" / name}
+            "best_epoch_words_per_sec": best_epoch, "device": f"{t['device']}, {t.get('kernels')} kernels",
+            "dir": home / "checkpoints" / name}
 
 
 def load_ours(d: Path):

@@ -57,6 +57,20 @@ def test_torch_engine_learns_the_topics_and_stores_gensims_layout(ws, corpus, ki
     assert sim.code == 0 and len(sim.rows) == 3
 
 
+def test_a_big_step_is_applied_a_few_thousand_examples_at_a_time(ws, corpus):
+    """--batch-words 20000 puts the whole toy corpus in one step; the batched ops still update from at most
+    MAX_BATCHED examples at a time. (All ~50k skip-gram pairs at once read badly stale rows: the last
+    epoch's loss per pair was 6.87 against 2.53 for the default step.)"""
+    for name, batch in (("small", "0"), ("big", "20000")):
+        r = ws("train", "word2vec", name, "--corpus", corpus, "--engine", "torch", "--epochs", "5",
+               "--batch-words", batch, *FAST)
+        assert r.code == 0, r
+    small, big = meta_of(ws, "small"), meta_of(ws, "big")
+    assert big["training"]["steps_per_epoch"] == 1 and big["training"]["kernels"] == "torch"
+    assert big["history"][-1]["mean_loss"] < 1.15 * small["history"][-1]["mean_loss"]
+    assert topic_accuracy(KeyedVectors.from_store(Store(ws.home), "big")) >= 0.9
+
+
 def test_fasttext_oov_comes_from_the_ngram_buckets(ws, corpus):
     from wordshell.vectors.ngrams import oov_vector
 

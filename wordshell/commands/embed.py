@@ -19,7 +19,8 @@ _engine_options = [
                  help="torch engine: processes on this machine (DDP: gloo on CPU, NCCL on GPU); "
                       "the corpus is sharded, the tables summed every --sync-every steps."),
     click.option("--batch-words", type=click.IntRange(0, 2**24), default=0,
-                 help="torch engine: corpus tokens per step and process (0 = 512 on CPU, 1024 on CUDA; larger batches update from staler tables)."),
+                 help="torch engine: corpus tokens per step and process (0 = 512 on CPU, 131072 on CUDA with "
+                      "Triton, 16384 without)."),
     click.option("--sync-every", type=click.IntRange(1, 100_000), default=4, show_default=True,
                  help="torch engine with --nproc: steps between the processes' table syncs."),
     click.option("--ckpt-minutes", type=click.FloatRange(0, 10_080), default=5.0, show_default=True,

@@ -28,7 +28,10 @@ from wordshell.fit import distributed
 from wordshell.vectors import torch_ckpt
 from wordshell.vectors.torch_ckpt import RunState
 
-DEFAULT_BATCH = {"cpu": 512, "cuda": 1024}   # corpus tokens per step and rank (see ARCHITECTURE)
+# corpus tokens per step and rank (docs/ARCHITECTURE.md): on CUDA with Triton one launch runs a step's
+# examples Hogwild-style; otherwise batched ops update at most MAX_BATCHED examples from the same tables
+DEFAULT_BATCH = {"cpu": 512, "cuda": 16384, "cuda-fused": 131072}
+MAX_BATCHED = 4096
 
 
 @dataclass
@@ -47,6 +50,7 @@ class EngineRun:
     threads: int = 0                 # CPU threads of this process (0: leave as is)
     progress: bool = True            # spawned ranks: rank 0 prints progress to stderr
     sync_mode: str = "sum"           # benchmarks only: "mean" averages the tables instead
+    fused: bool = True               # on CUDA, Triton kernels when Triton imports (False: batched ops)
     extra: dict = field(default_factory=dict)
 
 
@@ -85,7 +89,11 @@ class Loop:
         lo, hi = corpus.shard(dist.rank, dist.world)
         self.ids = torch.from_numpy(corpus.ids[lo:hi]).to(device)
         self.sent = torch.from_numpy(corpus.sent[lo:hi]).to(device)
-        batch = run.batch_words or DEFAULT_BATCH["cuda" if device.startswith("cuda") else "cpu"]
+        from wordshell.vectors import torch_fused
+
+        self.fused = device.startswith("cuda") and run.fused and torch_fused.available()
+        batch = run.batch_words or DEFAULT_BATCH["cuda-fused" if self.fused else
+                                                 "cuda" if device.startswith("cuda") else "cpu"]
         sizes = [b - a for a, b in (corpus.shard(r, dist.world) for r in range(dist.world))]
         self.steps = max(1, max(math.ceil(n / batch) for n in sizes))
         self.keep = torch.from_numpy(keep_probability(corpus.counts, cfg["sample"])).float().to(device)
@@ -160,7 +168,7 @@ class Loop:
             self.save()
         self.p.finish()
         return {"history": st.history, "elapsed": self.elapsed(), "world": self.dist.world, "device": dev,
-                "stopped": st.stopped, "steps_per_epoch": self.steps,
+                "stopped": st.stopped, "steps_per_epoch": self.steps, "kernels": "triton" if self.fused else "torch",
                 "sync": None if self.sync is None else {"every": self.run.sync_every, "mode": self.sync.mode,
                                                         "syncs": self.sync.syncs, "rows": self.sync.rows_sent,
                                                         "bytes": self.sync.bytes_sent,
@@ -169,7 +177,6 @@ class Loop:
     def step(self, ep, c: int, alpha: float, gen):
         """One chunk's examples through the engine: (loss tensor, number of examples)."""
         from wordshell.vectors.torch_batches import noise
-        from wordshell.vectors.torch_engine import cbow_step, sg_step
 
         cfg = self.cfg
         if cfg["sg"]:
@@ -179,14 +186,36 @@ class Loop:
                 return None, 0
             # word2vec.c: the context word's vector predicts the center; fastText: the center's subwords
             inputs, targets = (centers, others) if self.subword else (others, centers)
-            return sg_step(self.t, inputs, targets, noise(self.cdf, (n, cfg["negative"]), gen), alpha), n
+            return self.update("sg", (inputs, targets, noise(self.cdf, (n, cfg["negative"]), gen)), alpha), n
         centers, ctx, real = ep.grid(c, cfg["window"], gen)
         some = real.any(1)                       # a center without neighbours trains nothing (word2vec.c)
         centers, ctx, real = centers[some], ctx[some], real[some]
         n = len(centers)
         if not n:
             return None, 0
-        return cbow_step(self.t, ctx, real, centers, noise(self.cdf, (n, cfg["negative"]), gen), alpha), n
+        return self.update("cbow", (ctx, real, centers, noise(self.cdf, (n, cfg["negative"]), gen)), alpha), n
+
+    def update(self, mode: str, examples: tuple, alpha: float):
+        """The examples' updates: one Triton launch (CUDA), else batched torch ops on slices of at most
+        MAX_BATCHED examples (a larger batch reads staler rows: see DEFAULT_BATCH)."""
+        from wordshell.vectors import torch_engine
+
+        if self.fused:
+            from wordshell.vectors import torch_fused
+
+            try:
+                return (torch_fused.sg_neg if mode == "sg" else torch_fused.cbow_neg)(self.t, *examples, alpha)
+            except Exception as e:  # a Triton that cannot compile here: the batched ops do the same work
+                self.fused = False
+                self.p.log(f"note: fused kernels unavailable ({type(e).__name__}: {str(e).splitlines()[0][:120]}); "
+                           "using batched torch ops")
+        fn = torch_engine.sg_step if mode == "sg" else torch_engine.cbow_step
+        n = len(examples[-1])
+        loss = None
+        for a in range(0, n, MAX_BATCHED):
+            part = fn(self.t, *(x[a:a + MAX_BATCHED] for x in examples), alpha)
+            loss = part if loss is None else loss + part
+        return loss
 
     def alpha(self, epoch: int, chunk: int) -> float:
         """word2vec.c / gensim: linear from alpha to min_alpha over all the run's words."""

@@ -142,6 +142,7 @@ def _save(build, ids, config, meta: dict, result: dict) -> dict:
         "epochs": config.epochs, "raw_words": int(raw), "effective_words": int(len(ids.ids) * config.epochs),
         "examples": int(sum(h["examples"] for h in hist)), "engine": "torch", "device": result["device"],
         "world": result["world"], "steps_per_epoch": result["steps_per_epoch"], "sync": result.get("sync"),
+        "kernels": result.get("kernels"),
         "loss_note": None}}
     full = save_vectors(build, ids.words, vectors, meta, counts=ids.counts,
                         ngrams=tables.ngrams[:-1].numpy() if tables.subword else None,
