@@ -51,6 +51,7 @@ class EngineRun:
     progress: bool = True            # spawned ranks: rank 0 prints progress to stderr
     sync_mode: str = "sum"           # benchmarks only: "mean" averages the tables instead
     fused: bool = True               # on CUDA, Triton kernels when Triton imports (False: batched ops)
+    max_batched: int = 0             # benchmarks only: examples per batched update (0: MAX_BATCHED)
     extra: dict = field(default_factory=dict)
 
 
@@ -210,10 +211,10 @@ class Loop:
                 self.p.log(f"note: fused kernels unavailable ({type(e).__name__}: {str(e).splitlines()[0][:120]}); "
                            "using batched torch ops")
         fn = torch_engine.sg_step if mode == "sg" else torch_engine.cbow_step
-        n = len(examples[-1])
+        n, most = len(examples[-1]), self.run.max_batched or MAX_BATCHED
         loss = None
-        for a in range(0, n, MAX_BATCHED):
-            part = fn(self.t, *(x[a:a + MAX_BATCHED] for x in examples), alpha)
+        for a in range(0, n, most):
+            part = fn(self.t, *(x[a:a + most] for x in examples), alpha)
             loss = part if loss is None else loss + part
         return loss
 
