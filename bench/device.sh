@@ -34,9 +34,10 @@ else
     W2V_DEVICE=cuda; W2V_ARGS="--epochs 5 --speed-repeat 24 --speed-epochs 2"
 fi
 log "## issue 16: torch embedding engine"
-timeout 150 $PY -m pytest -q -p no:cacheprovider tests/test_torch_w2v_cuda.py tests/test_torch_engine.py 2>&1 \
+timeout 120 $PY -m pytest -q -p no:cacheprovider tests/test_torch_w2v_cuda.py tests/test_torch_fused.py \
+    tests/test_torch_engine.py 2>&1 \
     | tail -n 15 | tee -a "$LOG"
-timeout 400 $PY bench/bench_torch_w2v.py --data .devdata/wikitext-2/wiki.train.tokens --device $W2V_DEVICE \
+timeout 420 $PY bench/bench_torch_w2v.py --data .devdata/wikitext-2/wiki.train.tokens --device $W2V_DEVICE \
     --workers 1 --gensim-workers "$(nproc)" $W2V_ARGS --json "$OUT/w2v.json" 2>&1 | tee -a "$LOG"
 log "## issue 16 done: exit ${PIPESTATUS[0]}"
 # ==== end of issue 16 ====================================================================================
