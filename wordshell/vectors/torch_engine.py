@@ -73,7 +73,7 @@ def subword_csr(words: list[str], min_n: int, max_n: int, bucket: int) -> tuple[
 
     >>> ptr, idx = subword_csr(["ab", "c"], 2, 3, 1000)
     >>> ptr.tolist(), len(idx)
-    ([0, 5, 7], 7)
+    ([0, 5, 8], 8)
     """
     from wordshell.vectors.ngrams import ngram_buckets
 
