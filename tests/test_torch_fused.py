@@ -113,3 +113,46 @@ def test_examples_on_disjoint_rows_equal_the_batched_torch_step():
     assert float(a) == pytest.approx(float(b), rel=1e-6)
     torch.testing.assert_close(on.w_in.cpu(), batched.w_in)
     torch.testing.assert_close(on.w_out.cpu(), batched.w_out)
+
+
+AOT = r"""
+import sys
+import triton
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+from wordshell.vectors import torch_fused_kernels as K
+
+subword = sys.argv[1] == "1"
+common = {"w_in": "*fp32", "w_out": "*fp32", "ngrams": "*fp32", "sub_ptr": "*i64", "sub_idx": "*i64"}
+tail = {"loss_out": "*fp32", "alpha": "fp32", "D": "i32", "K": "constexpr", "BLOCK": "constexpr",
+        "SUBWORD": "constexpr", "MAXN": "constexpr"}
+flags = {"K": 5, "BLOCK": 128, "SUBWORD": subword, "MAXN": 40}
+sigs = {"sg_kernel": {**common, "inputs": "*i64", "targets": "*i64", "noise": "*i64", **tail},
+        "cbow_kernel": {**common, "ctx": "*i64", "mask": "*i8", "centers": "*i64", "noise": "*i64", **tail,
+                        "C": "constexpr"}}
+for name, sig in sigs.items():
+    fn = getattr(K, name)
+    consts = {k: v for k, v in {**flags, "C": 10}.items() if k in fn.arg_names}
+    src = ASTSource(fn=fn, signature={a: sig[a] for a in fn.arg_names}, constexprs=consts)
+    c = triton.compile(src, target=GPUTarget("cuda", 90, 32))
+    ptx = c.asm["ptx"]
+    print(name, len(c.asm["cubin"]), "ld.global.cg" in ptx, ("atom.global" in ptx) or ("red.global" in ptx))
+"""
+
+
+@pytest.mark.parametrize("subword", [False, True], ids=["word2vec", "fasttext"])
+def test_kernels_compile_for_hopper_without_a_gpu(subword):
+    """Triton compiles the kernels to sm_90 (H100/H200) machine code here, GPU or not: a kernel that the
+    interpreter runs but the compiler rejects fails now, not on the GPU machine. (A fresh process: this
+    one runs Triton in interpreter mode.)"""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    p = subprocess.run([sys.executable, "-c", AOT, "1" if subword else "0"], env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    lines = [line.split() for line in p.stdout.splitlines()]
+    assert [x[0] for x in lines] == ["sg_kernel", "cbow_kernel"]
+    for _, cubin, cg, atomic in lines:
+        assert int(cubin) > 1000 and cg == "True" and atomic == "True"   # loads bypass L1; adds are atomic

@@ -19,7 +19,7 @@ if triton is not None:
         """Sum of a word's input rows, and how many rows (fastText: own + n-grams; MAXN >= any word's count,
         a fixed trip count with masks, which Triton's interpreter runs too)."""
         h = tl.load(w_in + word * D + d, mask=m, other=0.0, cache_modifier=".cg")
-        n = 1.0
+        n = tl.cast(1.0, tl.float32)                # a tensor from the start: it is carried through branches
         if SUBWORD:
             start = tl.load(sub_ptr + word)
             count = tl.load(sub_ptr + word + 1) - start
@@ -85,7 +85,7 @@ if triton is not None:
         d = tl.arange(0, BLOCK)
         m = d < D
         h = tl.zeros([BLOCK], dtype=tl.float32)
-        rows = 0.0
+        rows = tl.cast(0.0, tl.float32)
         for c in tl.static_range(C):
             if tl.load(mask + p * C + c) != 0:
                 word = tl.load(ctx + p * C + c).to(tl.int64)
