@@ -147,7 +147,11 @@ def info(session, name):
 
 
 def _with_resume(command: str) -> str:
-    """The command that continues a run (a resumed run's own command line already says --resume)."""
+    """The command that continues a run (a resumed run's own command line already says --resume).
+
+    >>> _with_resume("wordshell train lm x --resume"), _with_resume("wordshell train lm x")
+    ('wordshell train lm x --resume', 'wordshell train lm x --resume')
+    """
     return command if " --resume " in f" {command} " else f"{command} --resume"
 
 
