@@ -70,3 +70,10 @@ def test_two_gpu_processes_with_nccl(ws, tmp_path):
     meta = json.loads((ws.home / "checkpoints" / "two" / "model.json").read_text())
     assert meta["training"]["world"] == 2
     assert topic_accuracy(KeyedVectors.from_store(Store(ws.home), "two")) >= 0.9
+
+
+@pytest.mark.skipif(torch.cuda.device_count() != 1, reason="for a machine with one GPU")
+def test_two_processes_on_one_gpu_are_refused_in_one_line(ws, tmp_path):
+    corpus = topic_corpus(tmp_path / "topics.txt", sentences=100)
+    r = ws("train", "word2vec", "x", "--corpus", str(corpus), "--device", "cuda", "--nproc", "2", "--min-count", "1")
+    assert r.code == 1 and "needs 2 GPUs" in r.err and r.err.count("\n") == 1

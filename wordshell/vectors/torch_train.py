@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from dataclasses import asdict, replace
 
-from wordshell.errors import Cancelled
+from wordshell.errors import BadInput, Cancelled
 from wordshell.fit import distributed
 
 # settings a resumed run takes from its checkpoint (its tables were shaped and trained by them)
@@ -28,7 +28,13 @@ def train_torch(store, name: str, corpus, tokenizer, config, progress, *, comman
     """Train with the torch engine; return model.json's content (None on DDP ranks other than 0)."""
     from wordshell.fit.config import resolve_device
 
-    resolve_device(config.device)  # a bad --device fails before anything is written
+    device = resolve_device(config.device)  # a bad --device fails before anything is written
+    if device.startswith("cuda") and config.nproc > 1:
+        import torch
+
+        if config.nproc > torch.cuda.device_count():
+            raise BadInput(f"--nproc {config.nproc} on CUDA needs {config.nproc} GPUs (NCCL: one per process); "
+                           f"this machine has {torch.cuda.device_count()}", "use --nproc 1, or --device cpu")
     rank0 = distributed.env_world() <= 1 or distributed.env_rank() == 0
     with store.build(name, force=force, resume=resume, resumable=True, command=command, lock=rank0) as build:
         if resume and not build.resumed:
