@@ -6,8 +6,8 @@
     torch   vectors/torch_train.py: negative sampling only (no hierarchical softmax), CPU or CUDA,
             --nproc N / torchrun, checkpoints and --resume
 
-Deciding "auto" imports torch only on a machine with an NVIDIA driver (/proc/driver/nvidia or
-/dev/nvidia0): elsewhere torch's 1-2 s import buys nothing, the answer is gensim.
+Deciding "auto" imports torch only on a machine with an NVIDIA driver (/proc/driver/nvidia, /dev/nvidia0,
+...) or when torch is imported already: elsewhere torch's 1-2 s import buys nothing, the answer is gensim.
 
 >>> choose("auto", hs=True, cuda=True)
 'gensim'
@@ -26,7 +26,10 @@ ENGINES = ("auto", "gensim", "torch")
 
 def cuda_present() -> bool:
     """True if torch can use a CUDA GPU here (torch is imported only where a driver exists)."""
-    if not (os.path.exists("/proc/driver/nvidia") or os.path.exists("/dev/nvidia0")):
+    import sys
+
+    driver = ("/proc/driver/nvidia", "/dev/nvidia0", "/dev/nvidiactl", "/dev/dxg")   # /dev/dxg: WSL
+    if "torch" not in sys.modules and not any(os.path.exists(p) for p in driver):
         return False
     try:
         import torch
