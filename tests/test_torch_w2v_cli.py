@@ -30,7 +30,8 @@ def meta_of(ws, name):
     return json.loads((ws.home / "checkpoints" / name / "model.json").read_text())
 
 
-@pytest.mark.parametrize("kind,mode", [("word2vec", "--sg"), ("word2vec", "--cbow"), ("fasttext", "--sg")])
+@pytest.mark.parametrize("kind,mode", [("word2vec", "--sg"), ("word2vec", "--cbow"), ("fasttext", "--sg"),
+                                       ("fasttext", "--cbow")])
 def test_torch_engine_learns_the_topics_and_stores_gensims_layout(ws, corpus, kind, mode):
     r = ws("train", kind, "m", "--corpus", corpus, "--engine", "torch", mode, "--epochs", "5", *FAST)
     assert r.code == 0, r
