@@ -1,4 +1,4 @@
-"""`train word2vec` and `train fasttext`: gensim training into the store."""
+"""`train word2vec` and `train fasttext`: gensim or the torch engine, into the store."""
 
 from __future__ import annotations
 
@@ -9,13 +9,43 @@ from wordshell.errors import UsageError
 from wordshell.result import Result
 
 
+_engine_options = [
+    click.option("--engine", type=click.Choice(["auto", "gensim", "torch"]), default="auto", show_default=True,
+                 help="auto: torch when a CUDA GPU is present (or --device cuda / --nproc / --resume ask for "
+                      "it), else gensim. torch trains negative sampling only (no --hs)."),
+    click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda|cuda:N",
+                 callback=lambda ctx, p, v: _device(v), help="torch engine: where to train."),
+    click.option("--nproc", type=click.IntRange(1, 64), default=1, show_default=True,
+                 help="torch engine: processes on this machine (DDP: gloo on CPU, NCCL on GPU); "
+                      "the corpus is sharded, the tables summed every --sync-every steps."),
+    click.option("--batch-words", type=click.IntRange(0, 2**24), default=0,
+                 help="torch engine: corpus tokens per step and process (0 = 512 on CPU, 131072 on CUDA with "
+                      "Triton, 16384 without)."),
+    click.option("--sync-every", type=click.IntRange(1, 100_000), default=4, show_default=True,
+                 help="torch engine with --nproc: steps between the processes' table syncs."),
+    click.option("--ckpt-minutes", type=click.FloatRange(0, 10_080), default=5.0, show_default=True,
+                 help="torch engine: minutes between checkpoints (and at every epoch end; 0 = epoch ends only)."),
+    click.option("--resume", is_flag=True, help="torch engine: continue an interrupted run from its checkpoint."),
+]
+
+
+def _device(value: str) -> str:
+    """--device checked as it is read (no torch needed to refuse 'gpu')."""
+    import re
+
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", value):
+        raise click.BadParameter(f"{value!r} is not one of auto, cpu, cuda, cuda:N")
+    return value
+
+
 def _embedding_options(fn):
     opts = [
         click.option("--sg/--cbow", "sg", default=True, show_default=True,
                      help="Skip-gram (predict context from word) or CBOW (predict word from context)."),
         click.option("--negative", type=click.IntRange(0), default=5, show_default=True,
                      help="Negative samples per positive pair (0 = none; then --hs)."),
-        click.option("--hs", is_flag=True, help="Hierarchical softmax (use with --negative 0 for HS only)."),
+        click.option("--hs", is_flag=True, help="Hierarchical softmax (use with --negative 0 for HS only; "
+                                                "gensim engine only)."),
         click.option("--dim", type=click.IntRange(1, 10000), default=100, show_default=True, help="Vector size."),
         click.option("--window", type=click.IntRange(1, 100), default=5, show_default=True,
                      help="Max distance between a word and its context words."),
@@ -28,10 +58,10 @@ def _embedding_options(fn):
         click.option("--alpha", type=click.FloatRange(0, 10, min_open=True), default=0.025, show_default=True,
                      help="Initial learning rate."),
         click.option("--workers", type=click.IntRange(1, 64), default=None,
-                     help="Training threads (default: CPU cores, at most 8). gensim's loss is exact "
-                          "only with 1 (its threads share the total without a lock)."),
+                     help="Training threads (gensim default: CPU cores, at most 8; its loss is exact "
+                          "only with 1). torch engine on CPU: threads shared by --nproc processes (default 1)."),
         click.option("--seed", type=click.IntRange(0), default=1, show_default=True),
-    ]
+    ] + _engine_options
     for o in reversed(opts):
         fn = o(fn)
     return fn
@@ -39,24 +69,33 @@ def _embedding_options(fn):
 
 def _train(session, kind, name, corpus, force, **kw):
     from wordshell.corpus import sources as corpora
+    from wordshell.vectors.engine import choose
     from wordshell.vectors.train import EmbeddingConfig, default_workers, train_embeddings
 
     store = session.store
-    if store.has_model(name) and not force:
+    resume = kw.pop("resume", False)
+    engine = choose(kw.pop("engine", "auto"), hs=kw.get("hs", False), negative=kw.get("negative", 5),
+                    device=kw.get("device", "auto"), nproc=kw.get("nproc", 1), resume=resume)
+    if store.has_model(name) and not force and not resume:
         raise UsageError(f"model '{name}' exists", "use --force to replace it, or pick another name")
     tok = tokenizer_from(kw)
     progress = session.progress()
     c = corpora.resolve(store, corpus, encoding=kw.pop("encoding", None), progress=progress)
     cfg_keys = {"dim", "window", "min_count", "sg", "negative", "hs", "sample", "epochs", "alpha", "seed",
-                "max_vocab", "min_n", "max_n", "bucket"}
-    cfg = EmbeddingConfig(kind=kind, workers=kw.get("workers") or default_workers(),
+                "max_vocab", "min_n", "max_n", "bucket", "device", "nproc", "batch_words", "sync_every"}
+    # the torch engine's small sparse ops lose to OpenMP's overhead on a busy CPU: 1 thread unless asked
+    workers = kw.get("workers") or (1 if engine == "torch" else default_workers())
+    cfg = EmbeddingConfig(kind=kind, engine=engine, workers=workers,
                           **{k: v for k, v in kw.items() if k in cfg_keys and v is not None})
-    meta = train_embeddings(store, name, c, tok, cfg, progress, command=session.command_line, force=force)
+    meta = train_embeddings(store, name, c, tok, cfg, progress, command=session.command_line, force=force,
+                            resume=resume, ckpt_minutes=kw.get("ckpt_minutes", 5.0), note=session.note)
     session.forget(name)
+    if meta is None:  # a torchrun rank other than 0: rank 0 reports
+        return Result(data=None)
     t = meta["training"]
     last = meta["history"][-1] if meta["history"] else {}
     rows = [
-        ("model", name), ("kind", f"{kind} ({'skip-gram' if cfg.sg else 'CBOW'}, "
+        ("model", name), ("engine", _engine_text(meta)), ("kind", f"{kind} ({'skip-gram' if cfg.sg else 'CBOW'}, "
                                    f"{'HS' if cfg.hs else ''}{'+' if cfg.hs and cfg.negative else ''}"
                                    f"{f'negative {cfg.negative}' if cfg.negative else ''})"),
         ("corpus", f"{c.name} ({meta['corpus']['tokens']:,} tokens)"),
@@ -68,6 +107,14 @@ def _train(session, kind, name, corpus, force, **kw):
     example = next((w for w, _ in meta_top_words(session, name)), "WORD")
     return Result(["", "value"], rows, title=f"Trained {kind} model '{name}'", keys=["field", "value"],
                   notes=[f"try: similar {example} --model {name}"], data=None)
+
+
+def _engine_text(meta: dict) -> str:
+    t = meta.get("training") or {}
+    if meta.get("engine") != "torch":
+        return "gensim"
+    world = f" x {t['world']} processes" if (t.get("world") or 1) > 1 else ""
+    return f"torch ({t.get('device', '?')}{world})"
 
 
 EXAMPLE_WORDS = ("king", "government", "city", "music", "police", "film", "war", "water", "school", "france")
@@ -96,11 +143,14 @@ def meta_top_words(session, name):
 @background_option
 @pass_session
 def train_word2vec(session, name, corpus, force, background, **kw):
-    """Train a Word2Vec model with gensim.
+    """Train a Word2Vec model with gensim, or with the torch engine (CUDA, several processes).
 
     \b
       train word2vec w2v --corpus lee --epochs 10
       train word2vec w2v --corpus ~/text/*.txt --cbow --hs --negative 0
+      train word2vec w2v --corpus big.txt --engine torch --device cuda
+      train word2vec w2v --corpus big.txt --engine torch --nproc 2      # or: torchrun --nproc_per_node 2 -m wordshell ...
+      train word2vec w2v --corpus big.txt --engine torch --resume       # after Ctrl-C, a kill or 'jobs cancel'
     """
     if background:
         return run_in_background(session, name, "word2vec")
@@ -119,12 +169,13 @@ def train_word2vec(session, name, corpus, force, background, **kw):
 @background_option
 @pass_session
 def train_fasttext(session, name, corpus, force, background, **kw):
-    """Train a FastText model (word vectors + character n-gram buckets) with gensim.
+    """Train a FastText model (word vectors + character n-gram buckets) with gensim or the torch engine.
 
-    Unseen words get vectors from their n-grams: see 'oov WORD'.
+    Unseen words get vectors from their n-grams (the same hashing for both engines): see 'oov WORD'.
 
     \b
       train fasttext ft --corpus lee --epochs 10
+      train fasttext ft --corpus big.txt --engine torch --device cuda
     """
     if background:
         return run_in_background(session, name, "fasttext")

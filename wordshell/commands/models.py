@@ -119,6 +119,8 @@ def info(session, name):
     if session.fmt == "json":
         return Result(data=meta, notes=notes)
     rows = [("kind", meta.get("kind")), ("family", meta.get("family"))]
+    if meta.get("kind") in ("word2vec", "fasttext"):  # which engine trained it (models before issue 16: gensim)
+        rows.append(("engine", meta.get("engine") or "gensim"))
     for key in ("vocab_size", "dim", "min_n", "max_n", "bucket", "params"):
         if key in meta:
             rows.append((key, meta[key]))
@@ -144,6 +146,15 @@ def info(session, name):
                   title=f"Model '{name}'", styles={0: "bold"})
 
 
+def _with_resume(command: str) -> str:
+    """The command that continues a run (a resumed run's own command line already says --resume).
+
+    >>> _with_resume("wordshell train lm x --resume"), _with_resume("wordshell train lm x")
+    ('wordshell train lm x --resume', 'wordshell train lm x --resume')
+    """
+    return command if " --resume " in f" {command} " else f"{command} --resume"
+
+
 def _unfinished_info(session, name: str, run: dict) -> Result:
     """`models info` of a run that stopped before its end: what its last checkpoint holds."""
     from wordshell.store import unfinished_text
@@ -160,7 +171,7 @@ def _unfinished_info(session, name: str, run: dict) -> Result:
         return Result(data={"name": name, "unfinished": True, **{k: v for k, v in run.items() if k != "history"}})
     return Result(["field", "value"], [(k, str(v) if isinstance(v, (dict, list)) else v) for k, v in rows],
                   title=f"Model '{name}' (unfinished)", styles={0: "bold"},
-                  notes=[f"continue it: {meta['command']} --resume" if meta.get("command") else
+                  notes=[f"continue it: {_with_resume(meta['command'])}" if meta.get("command") else
                          "continue it with the same 'train' command and --resume"])
 
 

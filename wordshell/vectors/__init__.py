@@ -7,8 +7,22 @@
     blas.py         one OpenBLAS thread for the calling thread during a scan
     expression.py   parse 'king - man + woman' and 'man:king::woman:?'
     ngrams.py       fastText's character n-grams and FNV-1a buckets; OOV vectors in numpy
-    train.py        EmbeddingConfig and train_embeddings (gensim Word2Vec / FastText), per-epoch loss
     evaluate.py     analogy accuracy and word-pair similarity, gensim's rules
+
+  training
+    train.py        EmbeddingConfig and train_embeddings (gensim Word2Vec / FastText), per-epoch loss
+    engine.py       which engine trains: gensim, or torch (auto: torch when CUDA is present)
+    vocab_ids.py    the torch engine's corpus: gensim's vocabulary rules, token ids, subsampling/noise tables
+    torch_engine.py word2vec.c / fastText updates for a batch: gathers, pair gradients, index_add_
+    torch_fused.py  the same updates as Triton kernels on CUDA (one program per example);
+                    torch_fused_kernels.py holds the kernels
+    torch_batches.py examples made on the device: subsampling, reduced windows, pairs, noise words
+    torch_loop.py   the torch engine's loop: linear alpha decay, progress, checkpoints, DDP sync points
+    torch_sync.py   DDP: the rows each process changed, summed across processes
+    torch_ckpt.py   checkpoints: tables + run state in one safetensors file
+    torch_train.py  train_torch: corpus -> ids -> loop (or N processes) -> the store
+
+  import, export, download
     formats.py      import/export entry points: format detection, word2vec binary/text, GloVe, fastText
     importer.py     the streaming import: VectorSink (rows into vectors.npy), Collector (the rules)
     readers.py      text and word2vec-binary readers (numpy parsing in worker processes)
@@ -17,6 +31,6 @@
     fetch.py        resumable HTTP download (Range), checksum, atomic placement
     ann.py          optional faiss index (`models index`) and the approximate `similar`
 
-Queries import neither torch nor gensim: only train.py imports gensim (inside functions); faiss only
-when an index is built or used.
+Queries import neither torch nor gensim: only train.py imports gensim (inside functions), the torch_*
+modules import torch inside functions; faiss only when an index is built or used.
 """

@@ -265,8 +265,13 @@ class KeyedVectors:
 # -- saving -------------------------------------------------------------------------
 
 def save_vectors(build, words: Sequence[str], vectors: np.ndarray, meta: dict, *,
-                 counts: np.ndarray | None = None, ngrams: np.ndarray | None = None) -> dict:
+                 counts: np.ndarray | None = None, ngrams: np.ndarray | None = None,
+                 context: np.ndarray | None = None) -> dict:
     """Write a vectors model into a ModelBuild's folder and commit it (model.json last, then live).
+
+    `context`: the output ("context") embeddings, (V, D) float32, saved as context.npy (word2vec's
+    syn1neg; the torch engine passes its W_out). Issue 15 adds the same argument for gensim's output
+    vectors: whichever branch merges second keeps one copy of it.
 
     >>> with store.build("glove", force=True) as b:                         # doctest: +SKIP
     ...     save_vectors(b, words, vectors, {"kind": "vectors", ...})
@@ -289,6 +294,13 @@ def save_vectors(build, words: Sequence[str], vectors: np.ndarray, meta: dict, *
         atomic_save_npy(d / "ngrams.npy", np.asarray(ngrams, dtype=np.float32))
     else:
         (d / "ngrams.npy").unlink(missing_ok=True)
+    if context is not None:
+        context = np.asarray(context, dtype=np.float32)
+        if context.shape != vectors.shape:
+            raise CorruptFile(f"context vectors {context.shape} do not match the word vectors {vectors.shape}")
+        atomic_save_npy(d / "context.npy", context)
+    else:
+        (d / "context.npy").unlink(missing_ok=True)
     return build.commit({**meta, "vocab_size": len(words), "dim": int(vectors.shape[1])})
 
 

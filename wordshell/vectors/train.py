@@ -49,6 +49,12 @@ class EmbeddingConfig:
     min_n: int = 3
     max_n: int = 6
     bucket: int = 200_000
+    # the engine (vectors/engine.py); the rest is read by the torch engine only
+    engine: str = "gensim"        # gensim | torch (resolve "auto" with engine.choose first)
+    device: str = "auto"
+    nproc: int = 1
+    batch_words: int = 0          # corpus tokens per step and process, 0 = the device's default
+    sync_every: int = 4           # steps between the processes' table syncs (bench/bench_w2v_sync.py)
 
     def check(self) -> None:
         if self.kind not in ("word2vec", "fasttext"):
@@ -105,10 +111,16 @@ class _Feed:
 
 
 def train_embeddings(store: Store, name: str, corpus: Corpus, tokenizer: Tokenizer, config: EmbeddingConfig,
-                     progress, command: str = "", force: bool = False) -> dict:
+                     progress, command: str = "", force: bool = False, resume: bool = False,
+                     ckpt_minutes: float = 5.0, note=print) -> dict | None:
     """Train, save to checkpoints/<name>/ (through a ModelBuild: locked, old model kept until the new one
-    is complete), return model.json's content."""
+    is complete), return model.json's content. `config.engine` "torch" goes to vectors/torch_train.py."""
     config.check()
+    if config.engine == "torch":
+        from wordshell.vectors.torch_train import train_torch
+
+        return train_torch(store, name, corpus, tokenizer, config, progress, command=command, force=force,
+                           resume=resume, ckpt_minutes=ckpt_minutes, note=note)
     with store.build(name, force=force, command=command) as build:
         return _train(store, build, corpus, tokenizer, config, progress, command)
 
@@ -182,8 +194,11 @@ def _train(store: Store, build, corpus: Corpus, tokenizer: Tokenizer, config: Em
     if config.kind != "fasttext":
         for k in ("min_n", "max_n", "bucket"):
             cfg.pop(k)
+    for k in ("device", "nproc", "batch_words", "sync_every"):  # torch engine settings
+        cfg.pop(k)
     meta = {
         "kind": config.kind,
+        "engine": "gensim",
         "config": cfg,
         "tokenizer": tokenizer.spec(),
         "corpus": {"name": corpus.name, "fingerprint": stats["fingerprint"], "tokens": stats["tokens"],
