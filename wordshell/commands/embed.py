@@ -30,6 +30,9 @@ def _embedding_options(fn):
                      help="Training threads (default: CPU cores, at most 8). gensim's loss is exact "
                           "only with 1 (its threads share the total without a lock)."),
         click.option("--seed", type=int, default=1, show_default=True),
+        click.option("--context-vectors/--no-context-vectors", "context_vectors", default=True, show_default=True,
+                     help="Keep the output (context) vectors that 'explain prob' needs: as much disk as the "
+                          "word vectors again (context.npy; the Huffman tree with --hs)."),
     ]
     for o in reversed(opts):
         fn = o(fn)
@@ -47,7 +50,7 @@ def _train(session, kind, name, corpus, force, **kw):
     progress = session.progress()
     c = corpora.resolve(store, corpus, encoding=kw.pop("encoding", None), progress=progress)
     cfg_keys = {"dim", "window", "min_count", "sg", "negative", "hs", "sample", "epochs", "alpha", "seed",
-                "max_vocab", "min_n", "max_n", "bucket"}
+                "max_vocab", "min_n", "max_n", "bucket", "context_vectors"}
     cfg = EmbeddingConfig(kind=kind, workers=kw.get("workers") or default_workers(),
                           **{k: v for k, v in kw.items() if k in cfg_keys and v is not None})
     meta = train_embeddings(store, name, c, tok, cfg, progress, command=session.command_line, force=force)

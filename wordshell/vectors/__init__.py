@@ -3,6 +3,7 @@
     keyed.py       KeyedVectors: memory-mapped vectors.npy + vocab.txt; most_similar, 3CosMul,
                    similarity, odd-one-out, ranks (scores equal gensim's); save_vectors
     expression.py  parse 'king - man + woman' and 'man:king::woman:?'
+    context.py     output ("context") vectors and the Huffman tree: context.npy, hs_*.npy (explain prob)
     ngrams.py      fastText's character n-grams and FNV-1a buckets; OOV vectors in numpy
     train.py       EmbeddingConfig and train_embeddings (gensim Word2Vec / FastText), per-epoch loss
     evaluate.py    analogy accuracy and word-pair similarity, gensim's rules

@@ -49,6 +49,7 @@ class EmbeddingConfig:
     min_n: int = 3
     max_n: int = 6
     bucket: int = 200_000
+    context_vectors: bool = True  # keep the output vectors (context.npy, Huffman tree) for `explain prob`
 
     def check(self) -> None:
         if self.kind not in ("word2vec", "fasttext"):
@@ -197,8 +198,14 @@ def _train(store: Store, build, corpus: Corpus, tokenizer: Tokenizer, config: Em
     }
     if config.kind == "fasttext":
         meta.update(min_n=config.min_n, max_n=config.max_n, bucket=config.bucket)
+    context, hs = None, None
+    if config.context_vectors:
+        from wordshell.vectors.context import HuffmanTree
+
+        context = model.syn1neg if config.negative > 0 else None
+        hs = HuffmanTree.from_gensim(model) if config.hs else None
     return save_vectors(build, list(wv.index_to_key), wv.vectors, meta, counts=counts,
-                        ngrams=wv.vectors_ngrams if config.kind == "fasttext" else None)
+                        ngrams=wv.vectors_ngrams if config.kind == "fasttext" else None, context=context, hs=hs)
 
 
 def _loss_note(config: EmbeddingConfig) -> str | None:
