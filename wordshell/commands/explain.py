@@ -29,7 +29,7 @@ def rows_as_dicts(r: Result) -> list[dict]:
 
 # -- explain onehot ------------------------------------------------------------------------
 
-@command("onehot")
+@command("onehot", short_help="One-hot vectors vs the dense ones: pairwise cosines.")
 @click.argument("words", nargs=-1, required=True)
 @model_option()
 @pass_session
@@ -60,7 +60,7 @@ def onehot(session, words, model):
 
 # -- explain pairs -------------------------------------------------------------------------
 
-@command("pairs")
+@command("pairs", short_help="The skip-gram pairs and CBOW examples word2vec cuts from a sentence.")
 @click.argument("sentence", nargs=-1, required=True)
 @click.option("--window", "-w", type=click.IntRange(1, 100), default=2, show_default=True,
               help="The largest window (each centre word draws its own 1..window).")
@@ -133,7 +133,7 @@ def _is_table(session) -> bool:
 
 # -- explain prob --------------------------------------------------------------------------
 
-@command("prob")
+@command("prob", short_help="P(o|c): full softmax, negative sampling, hierarchical softmax.")
 @click.argument("context")
 @click.option("--center", "--centre", "-c", "centre", required=True, metavar="WORD", help="The centre word c.")
 @click.option("--top", "-k", type=click.IntRange(1, 1000), default=10, show_default=True,
@@ -194,7 +194,7 @@ def prob(session, context, centre, top, k, seed, model):
 
 # -- explain ngrams ------------------------------------------------------------------------
 
-@command("ngrams")
+@command("ngrams", short_help="A word's character n-grams, as fastText cuts them.")
 @click.argument("word")
 @click.option("--min-n", type=click.IntRange(1, 20), default=None, help="Shortest n-gram [the model's, else 3].")
 @click.option("--max-n", type=click.IntRange(1, 20), default=None, help="Longest n-gram [the model's, else 3].")

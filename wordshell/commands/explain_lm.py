@@ -23,7 +23,7 @@ def _text(words) -> str:
 
 # -- explain next ----------------------------------------------------------------------------
 
-@command("next")
+@command("next", short_help="The next-token distribution after a prompt, and what the model sees.")
 @click.argument("prompt", nargs=-1)
 @click.option("--top", "-k", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--model", "-m", "model", **LM_OPTION)
@@ -60,7 +60,7 @@ def next_token(session, prompt, top, model):
 
 # -- explain gradients -------------------------------------------------------------------------
 
-@command("gradients")
+@command("gradients", short_help="|| d loss_T / d h_t || for every position: vanishing gradients.")
 @click.argument("text", nargs=-1, required=True)
 @click.option("--model", "-m", "models", multiple=True, metavar="NAME",
               help="Language model (repeatable: one column and one line per model).")
@@ -140,7 +140,7 @@ def _gradient_chart(session, lms, grads, what, out) -> list[Result]:
 
 # -- explain gates ------------------------------------------------------------------------------
 
-@command("gates")
+@command("gates", short_help="LSTM / GRU gates per token, on the model's own weights.")
 @click.argument("text", nargs=-1, required=True)
 @click.option("--model", "-m", "model", **LM_OPTION)
 @click.option("--layer", type=click.IntRange(1, 16), default=None, help="Which layer [the top one].")
@@ -184,7 +184,7 @@ def gates(session, text, model, layer, gate, units):
 
 # -- compare lm ------------------------------------------------------------------------------------
 
-@command("lm")
+@command("lm", short_help="Language models side by side: size, speed, perplexity.")
 @click.argument("models", nargs=-1, required=True)
 @click.option("--test", "test", default=None, metavar="FILE|CORPUS|-",
               help="Also score this text: test perplexity under each model.")
@@ -209,8 +209,10 @@ def compare_lm(session, models, test, text):
     def num(v, digits):
         return None if v is None else (round(v) if digits == 0 else round(v, digits))
 
-    out = [(r.name, r.arch, r.params, r.vocab, num(r.tokens_per_sec, 0), f"{r.epochs:g}" if r.epochs is not None
-            else None, num(r.seconds, 1), num(r.best_valid_ppl, 2), num(r.test_ppl, 2)) for r in rows]
+    scored = lines is not None
+    out = [(r.name, r.arch, r.params, r.vocab, num(r.tokens_per_sec, 0), f"{r.epochs:.3g}" if r.epochs is not None
+            else None, num(r.seconds, 1), num(r.best_valid_ppl, 2), *([num(r.test_ppl, 2)] if scored else []))
+           for r in rows]
     notes = []
     if lines is not None:
         notes.append("test: " + (test or "--text") + "; unknown tokens: "
@@ -219,7 +221,9 @@ def compare_lm(session, models, test, text):
     corpora = {r.corpus for r in rows}
     if len(corpora) > 1:
         notes.append("trained on different corpora: " + ", ".join(f"{r.name}: {r.corpus}" for r in rows))
+    test = ["test ppl"] if scored else []
     return Result(["model", "architecture", "parameters", "vocab", "tokens/s", "epochs", "seconds",
-                   "best valid ppl", "test ppl"], out, title="Language models", styles={0: "bold"},
+                   "best valid ppl", *test], out, title="Language models (architecture: layers x hidden, "
+                                                        "e = embedding size, n = window)", styles={0: "bold"},
                   keys=["model", "architecture", "params", "vocab", "tokens_per_sec", "epochs", "seconds",
-                        "best_valid_ppl", "test_ppl"], notes=notes)
+                        "best_valid_ppl", *(["test_ppl"] if scored else [])], notes=notes)

@@ -29,13 +29,16 @@ class LMRow:
 
 
 def describe_arch(meta: dict) -> str:
-    """'LSTM 2x200, emb 200', 'FFNN window 4, 1x200, emb 100' from model.json."""
+    """'LSTM 2x200 e200', 'FFNN n=4 1x200 e100' (layers x hidden, embedding size) from model.json.
+
+    >>> describe_arch({"kind": "ffnn-lm", "config": {"context": 4, "layers": 1, "hidden": 200, "emb": 100}})
+    'FFNN n=4 1x200 e100'
+    """
     cfg = meta.get("config") or {}
     kind = (meta.get("kind") or "?").replace("-lm", "").upper()
-    if "context" in cfg:
-        return f"{kind} window {cfg['context']}, {cfg.get('layers', 1)}x{cfg.get('hidden')}, emb {cfg.get('emb')}"
-    return (f"{kind} {cfg.get('layers')}x{cfg.get('hidden')}, emb {cfg.get('emb')}"
-            + (", tied" if cfg.get("tied") else "") + (", adaptive" if cfg.get("adaptive") else ""))
+    window = f" n={cfg['context']}" if "context" in cfg else ""
+    return (f"{kind}{window} {cfg.get('layers', 1)}x{cfg.get('hidden')} e{cfg.get('emb')}"
+            + (" tied" if cfg.get("tied") else "") + (" adaptive" if cfg.get("adaptive") else ""))
 
 
 def compare_lms(session, names: list[str], test_lines: list[str] | None) -> list[LMRow]:
