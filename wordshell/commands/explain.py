@@ -69,7 +69,7 @@ def onehot(session, words, model):
 @click.option("--sample", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="Subsampling threshold [the model's, else 1e-3]; 0 = off.")
 @click.option("--no-dynamic", "fixed", is_flag=True, help="Always the full window (word2vec draws one per word).")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the subsampling and window draws.")
+@click.option("--seed", type=click.IntRange(0), default=1, show_default=True, help="Seed of the subsampling and window draws.")
 @click.option("--show", type=click.Choice(["all", "tokens", "skipgram", "cbow"]), default="all", show_default=True)
 @pass_session
 def pairs(session, sentence, window, model, sample, fixed, seed, show):
@@ -140,7 +140,7 @@ def _is_table(session) -> bool:
               help="How many predicted context words of the centre.")
 @click.option("--negative", "-n", "k", type=click.IntRange(0, 100), default=None,
               help="Negative samples for the objective [the model's --negative, else 5].")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the negative draws.")
+@click.option("--seed", type=click.IntRange(0), default=1, show_default=True, help="Seed of the negative draws.")
 @model_option()
 @pass_session
 def prob(session, context, centre, top, k, seed, model):
