@@ -229,6 +229,7 @@ def test_ngrams_command(ws, gensim_data):
     assert [(g["ngram"], g["bucket"], g["seen"]) for g in mine if g["what"] == "n-gram"] == grams
     bad = ws("explain", "ngrams", "where", "--min-n", "4", "--max-n", "3")
     assert bad.code == 2
+    assert ws("explain", "ngrams", " ").code == 2
 
 
 def test_embedding_explain_imports_neither_torch_nor_gensim(with_w2v):

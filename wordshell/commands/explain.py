@@ -212,6 +212,8 @@ def ngrams(session, word, min_n, max_n, model):
     """
     from wordshell.explain.words import ngram_norms, ngram_rows
 
+    if not word.strip():
+        raise UsageError("give a word", "e.g. explain ngrams where")
     kv = None
     if model:
         kv = session.vectors(model)
