@@ -47,6 +47,21 @@ COMMANDS: dict[str, tuple[str | dict, str]] = {
     "classify": ("wordshell.commands.classifier:classify", "Classify sentences (arguments, --file, or stdin)."),
     "jobs": ("wordshell.commands.jobs:jobs", "Background training jobs: list, watch, log, wait, cancel."),
     "plot": ("wordshell.commands.plot:plot", "Pictures: word maps, analogy arrows, training curves."),
+    # the lecture's views on your own models (issue 15)
+    "explain": ({
+        "onehot": "wordshell.commands.explain:onehot",
+        "pairs": "wordshell.commands.explain:pairs",
+        "prob": "wordshell.commands.explain:prob",
+        "ngrams": "wordshell.commands.explain:ngrams",
+        "next": "wordshell.commands.explain_lm:next_token",
+        "gradients": "wordshell.commands.explain_lm:gradients",
+        "gates": "wordshell.commands.explain_lm:gates",
+    }, "The lecture's mechanics on your models: onehot, pairs, prob, ngrams, next, gradients, gates."),
+    "compare": ({
+        "lm": "wordshell.commands.explain_lm:compare_lm",
+    }, "Compare models side by side (lm: architecture, parameters, speed, perplexity)."),
+    "lecture": ("wordshell.commands.lecture:lecture",
+                "A guided lecture on your corpus: one-hot to LSTM gates, each step a command you can copy."),
 }
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

@@ -21,6 +21,8 @@ model.json has ONE writer, `Store.write_model`, and one field name per fact:
     metrics                     quality figures only (valid_ppl, valid_acc, ...)
     params                      parameter count (torch models)
     history                     one row per evaluation / epoch
+    grad_norms                  torch LMs: global gradient norm before clipping, max per window of
+                                `stride` steps ([[step, norm], ...]), and how often clipping fired
     command, seed               how to train it again
     created, versions           stamped by write_model
 

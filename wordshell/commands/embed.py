@@ -61,6 +61,9 @@ def _embedding_options(fn):
                      help="Training threads (gensim default: CPU cores, at most 8; its loss is exact "
                           "only with 1). torch engine on CPU: threads shared by --nproc processes (default 1)."),
         click.option("--seed", type=click.IntRange(0), default=1, show_default=True),
+        click.option("--context-vectors/--no-context-vectors", "context_vectors", default=True, show_default=True,
+                     help="Keep the output (context) vectors that 'explain prob' needs: as much disk as the "
+                          "word vectors again (context.npy; the Huffman tree with --hs)."),
     ] + _engine_options
     for o in reversed(opts):
         fn = o(fn)
@@ -82,7 +85,8 @@ def _train(session, kind, name, corpus, force, **kw):
     progress = session.progress()
     c = corpora.resolve(store, corpus, encoding=kw.pop("encoding", None), progress=progress)
     cfg_keys = {"dim", "window", "min_count", "sg", "negative", "hs", "sample", "epochs", "alpha", "seed",
-                "max_vocab", "min_n", "max_n", "bucket", "device", "nproc", "batch_words", "sync_every"}
+                "max_vocab", "min_n", "max_n", "bucket", "device", "nproc", "batch_words", "sync_every",
+                "context_vectors"}
     # the torch engine's small sparse ops lose to OpenMP's overhead on a busy CPU: 1 thread unless asked
     workers = kw.get("workers") or (1 if engine == "torch" else default_workers())
     cfg = EmbeddingConfig(kind=kind, engine=engine, workers=workers,

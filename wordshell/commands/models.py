@@ -58,6 +58,18 @@ def _summary(meta: dict) -> str:
     return ", ".join(bits)
 
 
+def context_text(kept: dict | None) -> str:
+    """models info's line on the output vectors that `explain prob` needs."""
+    if not kept:
+        return "none (imported, or trained with --no-context-vectors): 'explain prob' cannot compute P(o|c)"
+    parts = []
+    if kept.get("negative"):
+        parts.append(f"{kept['negative']} (output vectors of negative sampling)")
+    if kept.get("hs"):
+        parts.append(f"{kept['hs']} (Huffman tree of hierarchical softmax)")
+    return "; ".join(parts)
+
+
 @command("list")
 @pass_session
 def list_models(session):
@@ -124,6 +136,8 @@ def info(session, name):
     for key in ("vocab_size", "dim", "min_n", "max_n", "bucket", "params"):
         if key in meta:
             rows.append((key, meta[key]))
+    if meta.get("family") == "vectors":
+        rows.append(("context vectors", context_text(meta.get("context_vectors"))))
     for section in ("config", "train", "tokenizer", "corpus", "data", "training", "imported", "metrics"):
         val = meta.get(section)
         if isinstance(val, dict):

@@ -148,11 +148,20 @@ def _show_map(session, wm, out, size, width, height, draw) -> Result:
 @click.option("--perplexity", type=click.FloatRange(1, 1000), default=None, help="t-SNE perplexity (default: min(30, (n-1)/3)).")
 @click.option("--raw", is_flag=True, help="Project the raw vectors (default: unit-length, as cosine sees them).")
 @click.option("--skip-unknown", is_flag=True, help="Leave out words not in the vocabulary (listed in a note).")
+@click.option("--set", "sets", multiple=True, metavar="NAME",
+              help="Ready-made pairs of the lecture: capitals, tenses, gender, comparatives, plurals (repeatable).")
+@click.option("--section", "sections", multiple=True, metavar="NAME",
+              help="An analogy file's section as a group with its pairs, e.g. capital-common-countries, "
+                   "gram7-past-tense (repeatable; see 'eval analogies').")
+@click.option("--analogies", default=None, metavar="FILE",
+              help="The analogy file of --section (default: questions-words.txt bundled with gensim).")
+@click.option("--max-pairs", type=click.IntRange(1, 100), default=8, show_default=True,
+              help="Pairs per --set or --section (those whose words the model knows).")
 @_output_options
 @model_option()
 @pass_session
-def words(session, words, groups, pairs, neighbours, top, method, seed, perplexity, raw, skip_unknown,
-          out, size, width, height, draw, model):
+def words(session, words, groups, pairs, neighbours, top, method, seed, perplexity, raw, skip_unknown, sets,
+          sections, analogies, max_pairs, out, size, width, height, draw, model):
     """A 2-D map of words: groups in colours, arrows between pairs, a word's neighbourhood.
 
     \b
@@ -161,11 +170,20 @@ def words(session, words, groups, pairs, neighbours, top, method, seed, perplexi
       plot words france:paris italy:rome germany:berlin --out capitals.png
       plot words --neighbours government --top 30 --method tsne
       plot words king queen --format json        # the coordinates
+      plot words --set capitals --set tenses     # the lecture's arrows
+      plot words --section capital-common-countries --section gram7-past-tense
     """
     from wordshell.plots.wordmap import words_map
 
     kv = session.vectors(model)
+    set_notes = []
+    if sets or sections:
+        from wordshell.plots.sets import set_groups
+
+        more_groups, more_pairs, set_notes = set_groups(kv, sets, sections, analogies, max_pairs)
+        groups, pairs = tuple(groups) + tuple(more_groups), tuple(pairs) + tuple(more_pairs)
     wm = words_map(kv, words, groups, pairs, neighbours, top, skip_unknown)
+    wm.notes += set_notes
     wm.project(method, seed, perplexity, unit=not raw)
     wm.title = wm.title or f"{len(wm.points)} words, {method.upper() if method == 'pca' else 't-SNE'} " \
                            f"(model {kv.name})"

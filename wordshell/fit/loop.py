@@ -30,7 +30,8 @@ What a Task must provide (duck-typed; this is the contract)
     task.ddp_find_unused = True     when some parameters get no gradient in some steps (DDP needs to know)
 
 The loop, top to bottom (`Run.loop`): lr (schedule) -> batch -> forward/loss (autocast bf16 on CUDA;
-on CPU with cpu_bf16) -> backward -> clip (config.clip > 0) -> optimizer step -> [eval] -> [checkpoint].
+on CPU with cpu_bf16) -> backward -> gradient norm (every step, logged: fit/gradients.py) -> clip
+(config.clip > 0) -> optimizer step -> [eval] -> [checkpoint].
 The schedule, speed and ETA are small pure functions in fit/config.py. Evaluation runs
 every `eval_every` steps (0 = only at epoch ends) and at every epoch end; a checkpoint
 (`ckpt_dir/last.safetensors` + `state.json`, atomic) every `ckpt_every` steps, at every eval
@@ -63,6 +64,7 @@ from pathlib import Path
 
 from wordshell.fit import checkpoint as ck
 from wordshell.fit import distributed
+from wordshell.fit.gradients import GradLog, clip_with_norm, total_norm
 from wordshell.fit.weights import save_weights
 from wordshell.errors import BadInput, Cancelled, CorruptFile
 from wordshell.fit.config import (Clock, TrainConfig, cpu_bf16_supported, eta, lr_at, make_optimizer,
@@ -98,6 +100,7 @@ class RunState:
     loss_sum: float = 0.0           # train loss since the last eval (sum of mean-loss x items)
     loss_items: int = 0
     history: list = field(default_factory=list)
+    grads: dict = field(default_factory=dict)   # fit/gradients.GradLog: norms before clipping, clip count
     stopped: str = ""               # why the last session ended: epochs | max_steps | time | patience | cancelled
 
 
@@ -169,6 +172,7 @@ class Run:
         if config.threads < 0 and kind == "cpu" and self.dist.world == 1 and torch.get_num_threads() > 1:
             self.tuner = ThreadTuner(torch.get_num_threads())
         self.clock = Clock(self.state.elapsed, self.state.items, self.state.step)
+        self.grads = GradLog(**self.state.grads)
 
     # -- the loop ----------------------------------------------------------------------
     def loop(self) -> dict:
@@ -216,14 +220,13 @@ class Run:
                   "last": state.last_metrics, "history": state.history, "elapsed": self.clock.elapsed(),
                   "device": self.device, "world": self.dist.world, f"{self.unit}_per_sec": self.speed(),
                   "items": state.items, "unit": self.unit, "cpu_bf16": self.cpu_bf16,
+                  "grad_norms": self.grads.summary(),
                   "best_path": str(self.ckpt_dir / "best.safetensors")}
         self.fire("on_end", self.info(result=result))
         return result
 
-    def step(self, batch, lr: float) -> tuple[float, float | None]:
-        """One optimizer step on one batch: (its mean loss, the gradient norm before clipping or None)."""
-        import torch
-
+    def step(self, batch, lr: float) -> tuple[float, float]:
+        """One optimizer step on one batch: (its mean loss, the global gradient norm before clipping)."""
         state = self.state
         for g in self.opt.param_groups:
             g["lr"] = lr
@@ -234,10 +237,12 @@ class Run:
             loss, n, self.carry = self.task.loss(self.train_model, batch, self.carry)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        grad_norm = None
+        # the norm clipping needs anyway; with clip 0 it is one extra reduction (bench_lm_throughput.py)
+        norm = total_norm(self.params)
         if self.config.clip > 0:
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(self.params, self.config.clip))
+            clip_with_norm(self.params, self.config.clip, norm)
         self.opt.step()
+        grad_norm = float(norm)
         value = float(loss.detach())
         if self.tuner is not None:
             self.tuner.after_step()
@@ -245,6 +250,7 @@ class Run:
             raise BadInput(f"training diverged at step {state.step + 1} (loss {value})",
                            "lower --lr or set --clip (e.g. 0.25)")
         state.step += 1
+        self.grads.add(state.step, grad_norm, clipped=self.config.clip > 0 and grad_norm > self.config.clip)
         state.batch_in_epoch += 1
         state.items += int(n) * self.dist.world
         state.loss_sum += value * int(n)
@@ -271,6 +277,7 @@ class Run:
             state.loss_sum, state.loss_items = float(t[0]), int(t[1])
         if state.loss_items:
             row["train_loss"] = state.loss_sum / state.loss_items
+        row.update(self.grads.interval())     # grad_norm (mean), grad_norm_max, clipped (fraction of steps)
         row.update({k: float(v) for k, v in metrics.items()})
         row.update(lr=self.lr(), elapsed=round(self.clock.elapsed(), 3))
         if self.speed():
@@ -295,6 +302,7 @@ class Run:
     def save(self) -> None:
         """ckpt/last: weights, optimizer, RNG, carried state and the run state, in one atomic file."""
         self.state.elapsed = self.clock.elapsed()
+        self.state.grads = asdict(self.grads)
         ck.save_run(self.last, self.model, self.opt, {"run": asdict(self.state), "train": asdict(self.config),
                                                       "meta": self.meta or {}}, self.carry, self.dist)
         self.fire("on_checkpoint", self.info(path=str(self.last)))
@@ -355,9 +363,11 @@ class Run:
 def training_summary(result: dict) -> dict:
     """model.json's `training` section from what fit returned."""
     speed = result.get(f"{result['unit']}_per_sec")
+    grads = result.get("grad_norms") or {}
     return {"seconds": round(result["elapsed"], 2), "unit": result["unit"],
             "per_second": round(speed, 1) if speed else None, "steps": result["step"], "epochs": result["epoch"],
-            "stopped": result["stopped"], "device": result.get("device"), "world": result.get("world")}
+            "stopped": result["stopped"], "device": result.get("device"), "world": result.get("world"),
+            "clipped_steps": grads.get("clipped_steps")}
 
 
 def read_state(ckpt_dir: str | os.PathLike) -> dict:

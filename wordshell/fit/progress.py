@@ -6,7 +6,8 @@ the metric, given as a parameter: its key in the evaluation, how the bar shows i
 each evaluation logs.
 
     bar     train lm: 40% 120/300 steps  epoch 1/3  loss 5.12  valid_ppl 170.2  lr 0.003  tok/s 41.2k  eta 0:08
-    line    epoch 1.00 step 100: train loss 5.1533  valid loss 5.1356  ppl 169.97  lr 0.00011  10s  *best
+    line    epoch 1.00 step 100: train loss 5.1533  valid loss 5.1356  ppl 169.97  lr 0.00011
+            |grad| 0.84 (max 3.1, clipped 12%)  10s  *best
 
 >>> PPL.show(169.971), ACC.show(0.84287)
 (169.97, '84.29%')
@@ -31,8 +32,16 @@ class Metric:
 
 def _ppl_line(m: dict, improved: bool) -> str:
     return (f"epoch {m['epoch']:.2f} step {m['step']}: train loss {m.get('train_loss', float('nan')):.4f}"
-            f"  valid loss {m['valid_loss']:.4f}  ppl {m['valid_ppl']:.2f}  lr {m['lr']:.3g}"
+            f"  valid loss {m['valid_loss']:.4f}  ppl {m['valid_ppl']:.2f}  lr {m['lr']:.3g}{_grad(m)}"
             f"  {m['elapsed']:.0f}s{'  *best' if improved else ''}")
+
+
+def _grad(m: dict) -> str:
+    """'  |grad| 0.84 (max 3.1, clipped 12%)': the gradient norms before clipping since the last line."""
+    if m.get("grad_norm") is None:
+        return ""
+    clipped = f", clipped {100 * m['clipped']:.0f}%" if m.get("clipped") else ""
+    return f"  |grad| {m['grad_norm']:.3g} (max {m['grad_norm_max']:.3g}{clipped})"
 
 
 def _acc_line(m: dict, improved: bool) -> str:

@@ -286,4 +286,5 @@ def finish(build, meta: dict, result: dict) -> dict:
                "valid_loss": best.get("valid_loss"), "valid_bits": best.get("valid_bits"),
                "last_valid_ppl": last.get("valid_ppl"), "best_step": best.get("step")}
     return build.commit({**meta, "params": result.get("params", 0), "metrics": metrics,
-                         "training": training_summary(result), "history": result["history"]})
+                         "training": training_summary(result), "history": result["history"],
+                         "grad_norms": result.get("grad_norms")})

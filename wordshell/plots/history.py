@@ -8,6 +8,8 @@ valid_acc, lr, elapsed, tokens_per_sec`. A metric name picks the columns to draw
     ppl    valid_ppl, and train perplexity = exp(train_loss) for language models
     acc    train_acc, valid_acc
     lr     lr;  speed: tokens_per_sec / words_per_sec
+    grad_norm   the global gradient norm before clipping: by step, the model's per-window maxima
+           (model.json grad_norms, every step of the run); by epoch/time, each evaluation's mean and max
     KEY    any other column by name (e.g. --metric valid_ppl)
 
 >>> rows = [{"epoch": 1, "loss": 9.0}, {"epoch": 2, "loss": 7.5}]
@@ -32,6 +34,7 @@ METRICS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "acc": ("accuracy", [("train", "train_acc"), ("valid", "valid_acc")]),
     "lr": ("learning rate", [("", "lr")]),
     "speed": ("throughput (per second)", [("tokens/s", "tokens_per_sec"), ("words/s", "words_per_sec")]),
+    "grad_norm": ("gradient norm (before clipping)", [("mean", "grad_norm"), ("max", "grad_norm_max")]),
 }
 XAXES = ("auto", "step", "epoch", "time")
 
@@ -127,6 +130,10 @@ def _x_values(rows: list[dict], x: str) -> list[float | None]:
 def curves_of(model: str, rows: list[dict], metric: str, x: str, meta: dict) -> tuple[list[Curve], str]:
     """The curves of one model for `metric` along x ('step' | 'epoch' | 'time' | 'auto')."""
     x = pick_x({model: rows}, x)
+    if metric == "grad_norm" and x == "step":
+        points = grad_points(meta)
+        if points:  # every step of the run (max per window), not only the evaluations
+            return [Curve(model, "", [float(s) for s, _ in points], [float(v) for _, v in points])], METRICS[metric][0]
     xs = _x_values(rows, x)
     if all(v is None for v in xs):
         raise BadInput(f"model '{model}' has no '{'elapsed/seconds' if x == 'time' else x}' in its history",
@@ -151,6 +158,12 @@ def curves_of(model: str, rows: list[dict], metric: str, x: str, meta: dict) -> 
             taken.add(name)
             curves.append(c)
     return curves, label
+
+
+def grad_points(meta: dict) -> list:
+    """[[step, norm], ...] of a finished model (model.json grad_norms) or one in training (its run state)."""
+    g = meta.get("grad_norms") or ((meta.get("run") or {}).get("grads")) or {}
+    return [p for p in g.get("points") or [] if isinstance(p, list) and len(p) == 2]
 
 
 def _is_lm(rows: list[dict], meta: dict) -> bool:

@@ -6,6 +6,7 @@
     scan.py         matvec (the scan of a query over the matrix) and row norms
     blas.py         one OpenBLAS thread for the calling thread during a scan
     expression.py   parse 'king - man + woman' and 'man:king::woman:?'
+    context.py      output ("context") vectors and the Huffman tree: context.npy, hs_*.npy (explain prob)
     ngrams.py       fastText's character n-grams and FNV-1a buckets; OOV vectors in numpy
     evaluate.py     analogy accuracy and word-pair similarity, gensim's rules
 

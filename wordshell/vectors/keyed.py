@@ -8,6 +8,7 @@ On disk (checkpoints/<model>/):
     norms.npy     float32 (V,) L2 norms, so a query never recomputes them
     counts.npy    int64 (V,) corpus counts, when known
     ngrams.npy    float32 (buckets, D) FastText n-gram vectors (min_n/max_n/bucket in model.json)
+    context.npy   float32 (V, D) output ("context") vectors, hs_*.npy the Huffman tree (vectors/context.py)
 
 Scores match gensim's KeyedVectors for the same vectors: `most_similar` averages the
 unit vectors of the inputs (negatives weighted -1), normalises, and ranks every word by
@@ -266,16 +267,24 @@ class KeyedVectors:
 
 def save_vectors(build, words: Sequence[str], vectors: np.ndarray, meta: dict, *,
                  counts: np.ndarray | None = None, ngrams: np.ndarray | None = None,
-                 context: np.ndarray | None = None) -> dict:
+                 context: np.ndarray | None = None, hs=None) -> dict:
     """Write a vectors model into a ModelBuild's folder and commit it (model.json last, then live).
 
-    `context`: the output ("context") embeddings, (V, D) float32, saved as context.npy (word2vec's
-    syn1neg; the torch engine passes its W_out). Issue 15 adds the same argument for gensim's output
-    vectors: whichever branch merges second keeps one copy of it.
+    vectors   float32 (V, D), row i = the input vector v of words[i] (what queries use)
+    counts    int64 (V,) corpus counts (the unigram table of negative sampling, subsampling)
+    ngrams    float32 (buckets, D) FastText n-gram vectors
+    context   float32 (V, D), row i = the OUTPUT ("context") vector u of words[i], as trained by
+              negative sampling (gensim's syn1neg; a torch engine's output embedding): P(o|c) is a
+              softmax of u_o . v_c. Saved as context.npy; None = not kept (imported vectors, or
+              --no-context-vectors).
+    hs        a vectors.context.HuffmanTree (hierarchical softmax: inner-node vectors, codes, paths), or None
+    model.json gets `context_vectors`: {"negative": "context.npy", "hs": "hs_*.npy"} for what was kept, or null.
 
     >>> with store.build("glove", force=True) as b:                         # doctest: +SKIP
-    ...     save_vectors(b, words, vectors, {"kind": "vectors", ...})
+    ...     save_vectors(b, words, vectors, {"kind": "vectors", ...}, context=syn1neg)
     """
+    from wordshell.vectors.context import save_context
+
     vectors = np.asarray(vectors, dtype=np.float32)
     if len(words) != vectors.shape[0]:
         raise CorruptFile(f"{len(words)} words but {vectors.shape[0]} vectors")
@@ -294,14 +303,8 @@ def save_vectors(build, words: Sequence[str], vectors: np.ndarray, meta: dict, *
         atomic_save_npy(d / "ngrams.npy", np.asarray(ngrams, dtype=np.float32))
     else:
         (d / "ngrams.npy").unlink(missing_ok=True)
-    if context is not None:
-        context = np.asarray(context, dtype=np.float32)
-        if context.shape != vectors.shape:
-            raise CorruptFile(f"context vectors {context.shape} do not match the word vectors {vectors.shape}")
-        atomic_save_npy(d / "context.npy", context)
-    else:
-        (d / "context.npy").unlink(missing_ok=True)
-    return build.commit({**meta, "vocab_size": len(words), "dim": int(vectors.shape[1])})
+    kept = save_context(d, len(words), int(vectors.shape[1]), context, hs)
+    return build.commit({**meta, "vocab_size": len(words), "dim": int(vectors.shape[1]), "context_vectors": kept})
 
 
 def write_vocab(directory: Path, words: Sequence[bytes]) -> None:

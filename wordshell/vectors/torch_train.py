@@ -152,6 +152,6 @@ def _save(build, ids, config, meta: dict, result: dict) -> dict:
         "loss_note": None}}
     full = save_vectors(build, ids.words, vectors, meta, counts=ids.counts,
                         ngrams=tables.ngrams[:-1].numpy() if tables.subword else None,
-                        context=tables.w_out.numpy())
+                        context=tables.w_out.numpy() if config.context_vectors else None)
     shutil.rmtree(build.store.model_dir(build.name) / "ckpt", ignore_errors=True)  # the model holds the tables now
     return full

@@ -55,6 +55,7 @@ class EmbeddingConfig:
     nproc: int = 1
     batch_words: int = 0          # corpus tokens per step and process, 0 = the device's default
     sync_every: int = 4           # steps between the processes' table syncs (bench/bench_w2v_sync.py)
+    context_vectors: bool = True  # keep the output vectors (context.npy, Huffman tree) for `explain prob`
 
     def check(self) -> None:
         if self.kind not in ("word2vec", "fasttext"):
@@ -212,8 +213,14 @@ def _train(store: Store, build, corpus: Corpus, tokenizer: Tokenizer, config: Em
     }
     if config.kind == "fasttext":
         meta.update(min_n=config.min_n, max_n=config.max_n, bucket=config.bucket)
+    context, hs = None, None
+    if config.context_vectors:
+        from wordshell.vectors.context import HuffmanTree
+
+        context = model.syn1neg if config.negative > 0 else None
+        hs = HuffmanTree.from_gensim(model) if config.hs else None
     return save_vectors(build, list(wv.index_to_key), wv.vectors, meta, counts=counts,
-                        ngrams=wv.vectors_ngrams if config.kind == "fasttext" else None)
+                        ngrams=wv.vectors_ngrams if config.kind == "fasttext" else None, context=context, hs=hs)
 
 
 def _loss_note(config: EmbeddingConfig) -> str | None:
