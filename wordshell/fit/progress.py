@@ -8,8 +8,8 @@ each evaluation logs.
     bar     train lm: 40% 120/300 steps  epoch 1/3  loss 5.12  valid_ppl 170.2  lr 0.003  tok/s 41.2k  eta 0:08
     line    epoch 1.00 step 100: train loss 5.1533  valid loss 5.1356  ppl 169.97  lr 0.00011  10s  *best
 
->>> PPL.show(169.971), ACC.show(0.84287)
-(169.97, '84.29%')
+>>> PPL.show(169.971), ACC.show(0.84287), F1.show(0.88123)
+(169.97, '84.29%', '88.12')
 """
 
 from __future__ import annotations
@@ -42,9 +42,17 @@ def _acc_line(m: dict, improved: bool, on_train: bool = False) -> str:
             f"{loss_name} {m['valid_loss']:.4f}  {what} {100 * m['valid_acc']:.2f}%{'  (best)' if improved else ''}")
 
 
+def _f1_line(m: dict, improved: bool) -> str:
+    return (f"epoch {m['epoch']:g}  train loss {m.get('train_loss', float('nan')):.4f}  "
+            f"valid loss {m['valid_loss']:.4f}  valid F1 {100 * m['valid_f1']:.2f}  "
+            f"(token acc {100 * m.get('valid_acc', float('nan')):.2f}%){'  (best)' if improved else ''}")
+
+
 PPL = Metric("valid_ppl", lambda v: round(v, 2), _ppl_line)
 ACC = Metric("valid_acc", lambda v: f"{100 * v:.2f}%", _acc_line)
 # a classifier with no validation data reports its accuracy on the training set, and says so
+# span tags (NER, chunks): entity F1 (exact spans, the CoNLL way), shown x 100 as in the literature
+F1 = Metric("valid_f1", lambda v: f"{100 * v:.2f}", _f1_line)
 ACC_ON_TRAIN = Metric("valid_acc", ACC.show, lambda m, improved: _acc_line(m, improved, on_train=True))
 
 

@@ -1,0 +1,147 @@
+"""A stored tagger at work: load it once, tag batches of sentences, evaluate it on gold data.
+
+    load_tagger(store, name) -> Tagger      model.json + vocab.txt + chars.txt + weights.safetensors
+    Tagger.tag(sentences)                   tags in the data's own scheme (+ marginal probabilities)
+    tokenize(text, split)                   words with character offsets (for raw text lines)
+    evaluate(session, name, data)           accuracy, accuracy on unseen words, entity P/R/F1, confusion
+
+Sentences are sorted by length and run in batches of 256 (little padding); the order is restored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+import numpy as np
+
+from wordshell.errors import CorruptFile, UsageError
+from wordshell.kinds import family_of
+
+# PTB-like words: clitics split off (do|n't, it|'s), abbreviations (U.S.) and numbers (1,000.5) kept whole
+_TOKEN = re.compile(r"""[A-Za-z]+(?=n't\b|'(?:s|re|ll|ve|m|d)\b) | n't\b | '(?:s|re|ll|ve|m|d|S|RE|LL|VE|M|D)\b
+                        | (?:[A-Za-z]\.){2,} | \d+(?:[.,:/]\d+)* | \w+(?:[-'’]\w+)* | \S""", re.X)
+
+
+def tokenize(text: str, split: str = "ptb") -> list[tuple[str, int, int]]:
+    """(word, start, end) character offsets of the words of `text`.
+
+    >>> [w for w, _, _ in tokenize("I don't live in the U.S., it's 1,000.5 miles away.")]
+    ['I', 'do', "n't", 'live', 'in', 'the', 'U.S.', ',', 'it', "'s", '1,000.5', 'miles', 'away', '.']
+    >>> tokenize("New  York", "whitespace")
+    [('New', 0, 3), ('York', 5, 9)]
+    """
+    pattern = _TOKEN if split != "whitespace" else re.compile(r"\S+")
+    return [(m.group(), m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+class Tagger:
+    def __init__(self, meta: dict, encoder, model):
+        import torch
+
+        from wordshell.tag.schemes import convert
+
+        self.torch, self.meta, self.encoder, self.model = torch, meta, encoder, model
+        self.tags = list(meta["config"]["tags"])        # what the model outputs (BIOES for span tags)
+        self.scheme = meta.get("scheme")                # the data's scheme: answers are written in it
+        self.max_tokens = int(meta.get("max_tokens") or 500)
+        self._convert = convert
+
+    @property
+    def span(self) -> bool:
+        return self.scheme is not None
+
+    def tag(self, sentences: Sequence[Sequence[str]], probs: bool = False, threads: int = 1,
+            batch: int = 256) -> tuple[list[list[str]], list[list[float]] | None]:
+        """(tags per sentence in the data's scheme, marginal probability of each tag or None).
+
+        `threads`: CPU threads for this call (restored after: a shell's training keeps its own)."""
+        torch = self.torch
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            return self._tag(sentences, probs, batch)
+        finally:
+            torch.set_num_threads(before)
+
+    def _tag(self, sentences, probs: bool, batch: int):
+        from wordshell.tag.task import Encoded
+
+        torch = self.torch
+        out_tags: list = [[] for _ in sentences]
+        out_probs: list | None = [[] for _ in sentences] if probs else None
+        keep = [i for i, s in enumerate(sentences) if s]
+        if not keep:
+            return out_tags, out_probs
+        data = Encoded(self.encoder, [sentences[i] for i in keep], None)
+        order = np.argsort(-data.lengths, kind="stable")
+        with torch.inference_mode():
+            for s in range(0, len(order), batch):
+                idx = order[s:s + batch]
+                words, chars, _ = data.batch(idx)
+                if probs:
+                    best, marg = self.model.probs(words, chars)
+                    p = marg.gather(2, best.unsqueeze(2)).squeeze(2).numpy()
+                else:
+                    best = self.model.decode(words, chars)
+                best = best.numpy()
+                for r, j in enumerate(idx):
+                    n = int(data.lengths[j])
+                    i = keep[j]
+                    tags = [self.tags[k] for k in best[r, :n]]
+                    out_tags[i] = self._convert(tags, "bioes", self.scheme) if self.span else tags
+                    if probs:
+                        out_probs[i] = [round(float(x), 4) for x in p[r, :n]]
+        return out_tags, out_probs
+
+    def unseen(self, words: Sequence[str]) -> list[bool]:
+        """True for each word the training data never had (vocabulary from --vectors does not count)."""
+        known = self.encoder.word_index
+        limit = int(self.meta.get("data_vocab") or len(self.encoder.words))
+        return [known.get(self.encoder.norm(w), 1 << 62) - 2 >= limit for w in words]
+
+
+def load_tagger(store, name: str) -> Tagger:
+    """The Tagger of stored model `name` (torch; weights loaded, eval mode)."""
+    from wordshell.fit.weights import load_weights
+    from wordshell.kinds import build
+    from wordshell.tag.vocab import TagEncoder
+
+    meta = dict(store.model_meta(name))
+    meta["name"] = name
+    if family_of(meta.get("kind")) != "tagger":
+        raise UsageError(f"model '{name}' is a {meta.get('kind')} model, not a tagger",
+                         "train one with 'train tagger NAME --data train.conllu'")
+    d = store.model_dir(name)
+    try:
+        encoder = TagEncoder.load(d, meta["config"]["tags"], bool(meta.get("lowercase", True)))
+    except FileNotFoundError as e:
+        raise CorruptFile(f"model '{name}' is incomplete: {e.filename} is missing") from None
+    path = d / "weights.safetensors"
+    if not path.is_file():
+        raise CorruptFile(f"model '{name}' is incomplete: weights.safetensors is missing")
+    model = build(meta["kind"], meta["config"])
+    try:
+        model.load_state_dict(load_weights(path)[0])
+    except (RuntimeError, KeyError) as e:
+        raise CorruptFile(f"model '{name}': cannot load weights: {str(e)[:200]}") from None
+    model.eval()
+    return Tagger(meta, encoder, model)
+
+
+def evaluate(session, name: str, data, threads: int = 1) -> dict:
+    """Token accuracy (all words and those unseen in training), entity P/R/F1 for span tags, confusion."""
+    from wordshell.tag.metrics import accuracy, confusion, span_report
+
+    tagger = session.tagger(name)
+    pred, _ = tagger.tag(data.words, threads=threads)
+    unseen = [tagger.unseen(s) for s in data.words]
+    rep = {"sentences": len(data), **accuracy(data.tags, pred, unseen)}
+    if tagger.span:
+        rep["entities"] = span_report(data.tags, pred)
+    labels = sorted({t for s in data.tags for t in s} | {t for s in pred for t in s}, key=lambda t: (t == "O", t))
+    rep["labels"] = labels
+    rep["confusion"] = confusion(data.tags, pred, labels)
+    unknown = sorted({t for s in data.tags for t in s} - set(tagger.meta.get("tagset") or labels))
+    rep["unknown_tags"] = unknown
+    return rep
