@@ -68,7 +68,7 @@ def _read(session, specs, data_format, field, column, encoding, max_tokens):
 @click.option("--char-dim", type=click.IntRange(1, 512), default=30, show_default=True)
 @click.option("--char-out", type=click.IntRange(2, 1024), default=50, show_default=True,
               help="Character features per word (CNN filters, or 2 x the char BiLSTM's units).")
-@click.option("--hidden", type=click.IntRange(1, 4096), default=200, show_default=True, help="Units per direction.")
+@click.option("--hidden", type=click.IntRange(1, 4096), default=100, show_default=True, help="Units per direction.")
 @click.option("--layers", type=click.IntRange(1, 8), default=1, show_default=True)
 @click.option("--dropout", type=click.FloatRange(0, 0.95), default=0.5, show_default=True)
 @click.option("--word-dropout", type=click.FloatRange(0, 0.9), default=0.05, show_default=True,

@@ -1,14 +1,15 @@
 """`bilstm-tagger` / `bigru-tagger`: a BiLSTM(-CRF) sequence tagger with character features.
 
-    words (B, T) ids, chars (B, T, C) ids            0 = padding
+    words (B, T) ids (0 = padding), forms (B, T) rows of chars (U, C): each distinct word form once
       -> word Embedding                    (B, T, E)   (optionally from word2vec/FastText vectors)
-       + char features per word            (B, T, F)   CNN + max-pool (Ma & Hovy 2016) or a BiLSTM's
-                                                       final states (Lample et al. 2016); none with --no-chars
+       + char features per form -> token   (U, F) -> (B, T, F)   CNN + max-pool (Ma & Hovy 2016) or a
+                                                       BiLSTM's final states (Lample et al. 2016); none with --no-chars
       -> dropout -> stacked BiLSTM/BiGRU   (B, T, 2H)  packed: padding never enters the recurrence
       -> dropout -> Linear                 (B, T, K)   emissions: one score per tag
       -> CRF (crf.py): nll / Viterbi / marginals, or a softmax per token
 
-Char features are computed for the real tokens only (N = sum of lengths), then scattered back.
+Char features are computed once per distinct form of the batch (U is a few times smaller than B x T),
+then gathered for every token.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class TaggerConfig:
     char_dim: int = 30
     char_out: int = 50            # CNN filters, or 2 x the char BiLSTM's hidden size
     cell: str = "lstm"            # lstm | gru
-    hidden: int = 200             # per direction
+    hidden: int = 100             # per direction
     layers: int = 1
     dropout: float = 0.5
     crf: bool = True
@@ -93,44 +94,49 @@ class BiRNNTagger(nn.Module):
         self.out = nn.Linear(2 * c.hidden, len(c.tags))
         self.crf = CRF(len(c.tags), *constraints(list(c.tags), c.scheme)) if c.crf else None
 
-    def emissions(self, words: torch.Tensor, chars: torch.Tensor) -> torch.Tensor:
-        """words (B, T), chars (B, T, C) -> (B, T, K) tag scores."""
-        B, T = words.shape
-        mask = words != 0
-        lengths = mask.sum(1).clamp(min=1)
+    def char_features(self, chars: torch.Tensor, chunk: int = 8192) -> torch.Tensor | None:
+        """(U, F) the char features of U word forms (None without char features)."""
+        if self.char is None:
+            return None
+        return torch.cat([self.char(chars[s:s + chunk]) for s in range(0, max(1, len(chars)), chunk)])
+
+    def emissions(self, words: torch.Tensor, forms: torch.Tensor, chars: torch.Tensor | None,
+                  feats: torch.Tensor | None = None) -> torch.Tensor:
+        """words (B, T), forms (B, T), chars (U, C) -> (B, T, K) tag scores. `feats`: the char features of
+        the forms, computed before (then chars is not needed)."""
+        T = words.shape[1]
+        lengths = (words != 0).sum(1).clamp(min=1)
         x = self.embed(words)                                                  # (B, T, E)
         if self.char is not None:
-            feats = self.char(chars[mask])                                     # (N, F): real tokens only
-            full = feats.new_zeros(B, T, feats.shape[1])
-            full[mask] = feats
-            x = torch.cat([x, full], dim=2)                                    # (B, T, E + F)
+            feats = self.char(chars) if feats is None else feats              # (U, F)
+            x = torch.cat([x, feats[forms]], dim=2)                            # (B, T, E + F)
         x = self.drop(x)
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         out, _ = self.rnn(packed)
         seq, _ = pad_packed_sequence(out, batch_first=True, total_length=T)    # (B, T, 2H)
         return self.out(self.drop(seq))
 
-    def loss(self, words, chars, tags) -> torch.Tensor:
+    def loss(self, words, forms, chars, tags) -> torch.Tensor:
         """Summed over the batch's tokens: the CRF's nll per sentence, or cross-entropy per token."""
-        em = self.emissions(words, chars)
+        em = self.emissions(words, forms, chars)
         mask = words != 0
         if self.crf is not None:
             return self.crf.nll(em, tags, mask).sum()
         return nn.functional.cross_entropy(em[mask].float(), tags[mask], reduction="sum")
 
-    def forward(self, words, chars, tags):
-        return self.loss(words, chars, tags)
+    def forward(self, words, forms, chars, tags):
+        return self.loss(words, forms, chars, tags)
 
-    def decode(self, words, chars) -> torch.Tensor:
+    def decode(self, words, forms, chars, feats=None) -> torch.Tensor:
         """(B, T) the best tag ids (Viterbi with the CRF, else the argmax per token)."""
-        em = self.emissions(words, chars)
+        em = self.emissions(words, forms, chars, feats)
         if self.crf is not None:
             return self.crf.decode(em, words != 0)
         return em.argmax(dim=2)
 
-    def probs(self, words, chars) -> tuple[torch.Tensor, torch.Tensor]:
+    def probs(self, words, forms, chars, feats=None) -> tuple[torch.Tensor, torch.Tensor]:
         """((B, T) best tag ids, (B, T, K) per-token marginal probabilities)."""
-        em = self.emissions(words, chars)
+        em = self.emissions(words, forms, chars, feats)
         mask = words != 0
         if self.crf is not None:
             return self.crf.decode(em, mask), self.crf.marginals(em, mask)

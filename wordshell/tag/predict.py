@@ -5,7 +5,7 @@
     tokenize(text, split)                   words with character offsets (for raw text lines)
     evaluate(session, name, data)           accuracy, accuracy on unseen words, entity P/R/F1, confusion
 
-Sentences are sorted by length and run in batches of 256 (little padding); the order is restored.
+Sentences are sorted by length and run in batches of 128 (little padding); the order is restored.
 """
 
 from __future__ import annotations
@@ -18,9 +18,20 @@ import numpy as np
 from wordshell.errors import CorruptFile, UsageError
 from wordshell.kinds import family_of
 
-# PTB-like words: clitics split off (do|n't, it|'s), abbreviations (U.S.) and numbers (1,000.5) kept whole
-_TOKEN = re.compile(r"""[A-Za-z]+(?=n't\b|'(?:s|re|ll|ve|m|d)\b) | n't\b | '(?:s|re|ll|ve|m|d|S|RE|LL|VE|M|D)\b
-                        | (?:[A-Za-z]\.){2,} | \d+(?:[.,:/]\d+)* | \w+(?:[-'’]\w+)* | \S""", re.X)
+# PTB-like words: abbreviations (U.S.) and numbers (1,000.5) kept whole; clitics split off afterwards
+# (do|n't, it|'s) by `_clitics`, which is cheaper than a look-ahead tried at every letter
+_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|\d+(?:[.,:/]\d+)*|\w+(?:[-'’]\w+)*|\S")
+_SPACE = re.compile(r"\S+")
+_CLITICS = ("n't", "'s", "'re", "'ll", "'ve", "'m", "'d", "n’t", "’s", "’re", "’ll", "’ve", "’m", "’d")
+
+
+def _clitics(w: str, s: int, e: int) -> list[tuple[str, int, int]]:
+    low = w.lower()
+    for c in _CLITICS:
+        if low.endswith(c) and len(w) > len(c):
+            k = e - len(c)
+            return [(w[:-len(c)], s, k), (w[-len(c):], k, e)]
+    return [(w, s, e)]
 
 
 def tokenize(text: str, split: str = "ptb") -> list[tuple[str, int, int]]:
@@ -31,8 +42,16 @@ def tokenize(text: str, split: str = "ptb") -> list[tuple[str, int, int]]:
     >>> tokenize("New  York", "whitespace")
     [('New', 0, 3), ('York', 5, 9)]
     """
-    pattern = _TOKEN if split != "whitespace" else re.compile(r"\S+")
-    return [(m.group(), m.start(), m.end()) for m in pattern.finditer(text)]
+    if split == "whitespace":
+        return [(m.group(), *m.span()) for m in _SPACE.finditer(text)]
+    out = []
+    for m in _TOKEN.finditer(text):
+        w = m.group()
+        if "'" in w or "’" in w:
+            out += _clitics(w, *m.span())
+        else:
+            out.append((w, *m.span()))
+    return out
 
 
 class Tagger:
@@ -52,7 +71,7 @@ class Tagger:
         return self.scheme is not None
 
     def tag(self, sentences: Sequence[Sequence[str]], probs: bool = False, threads: int = 1,
-            batch: int = 256) -> tuple[list[list[str]], list[list[float]] | None]:
+            batch: int = 128) -> tuple[list[list[str]], list[list[float]] | None]:
         """(tags per sentence in the data's scheme, marginal probability of each tag or None).
 
         `threads`: CPU threads for this call (restored after: a shell's training keeps its own)."""
@@ -76,14 +95,17 @@ class Tagger:
         data = Encoded(self.encoder, [sentences[i] for i in keep], None)
         order = np.argsort(-data.lengths, kind="stable")
         with torch.inference_mode():
+            # char features once per distinct form of all the sentences, then the BiLSTM in batches of
+            # `batch` (128 sentences ran fastest on one core: larger batches fall out of the cache)
+            feats = self.model.char_features(torch.from_numpy(data.chars))
             for s in range(0, len(order), batch):
                 idx = order[s:s + batch]
-                words, chars, _ = data.batch(idx)
+                words, forms, _, _ = data.batch(idx, local=False)
                 if probs:
-                    best, marg = self.model.probs(words, chars)
+                    best, marg = self.model.probs(words, forms, None, feats)
                     p = marg.gather(2, best.unsqueeze(2)).squeeze(2).numpy()
                 else:
-                    best = self.model.decode(words, chars)
+                    best = self.model.decode(words, forms, None, feats)
                 best = best.numpy()
                 for r, j in enumerate(idx):
                     n = int(data.lengths[j])

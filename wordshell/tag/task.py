@@ -3,8 +3,10 @@
 Sentences are turned into ids once, up front. An epoch is a seeded shuffle; chunks of 50 batches are
 sorted by length and cut into batches (little padding), and the batches shuffled again:
 
-    sentences --TagEncoder--> flat word ids (N,), char ids (N, C), tag ids (N,); sentence i is [starts[i], starts[i+1])
-    batch     --> words (B, T), chars (B, T, Cb), tags (B, T)      0-padded; Cb = the batch's longest word
+    sentences --TagEncoder--> word ids (N,), form of each token (N,), char ids per form (U, C), tag ids (N,);
+                              sentence i is tokens [starts[i], starts[i+1])
+    batch     --> words (B, T), forms (B, T), chars (Ub, Cb), tags (B, T)    0-padded; Ub = the batch's
+                  distinct forms, Cb = its longest word; forms[b, t] = the row of chars of token (b, t)
 
 The loss is summed over the batch's tokens and divided by their number (the CRF's sentence nll spread
 over its tokens); `evaluate` decodes the validation sentences and reports valid_acc (tags) or, for span
@@ -21,21 +23,30 @@ from wordshell.tag.vocab import UNK, TagEncoder
 
 
 class Encoded:
+    """Sentences as ids. Characters are kept per distinct word form (U forms, U << N tokens), so the
+    char features are computed once per form in a batch, not once per token."""
+
     def __init__(self, encoder: TagEncoder, words: list[list[str]], tags: list[list[str]] | None):
+        index: dict[str, int] = {}
         flat = [w for s in words for w in s]
         self.lengths = np.array([len(s) for s in words], dtype=np.int64)
         self.starts = np.concatenate([[0], np.cumsum(self.lengths)]).astype(np.int64)
-        self.words = encoder.word_ids(flat)                                # (N,)
-        self.chars = encoder.char_ids(flat)                                # (N, C)
-        self.char_len = (self.chars != 0).sum(1)                           # (N,)
+        self.form_of = np.fromiter((index.setdefault(w, len(index)) for w in flat), dtype=np.int64,
+                                   count=len(flat))                          # (N,) token -> form
+        forms = list(index)
+        self.words = encoder.word_ids(forms)[self.form_of] if forms else np.zeros(0, np.int64)   # (N,)
+        self.chars = encoder.char_ids(forms) if forms else np.zeros((0, 1), np.int64)           # (U, C)
+        self.char_len = (self.chars != 0).sum(1)                             # (U,)
         self.tags = encoder.tag_ids([t for s in tags for t in s]) if tags is not None else None
 
     def __len__(self) -> int:
         return len(self.lengths)
 
-    def batch(self, idx, drop: float = 0.0, rng=None, dropped=None):
-        """(words (B, T), chars (B, T, Cb), tags (B, T)) torch tensors for sentences `idx`; `drop`: that
-        fraction of the words read as unknown (rows of `dropped`, a bool per word id, only)."""
+    def batch(self, idx, drop: float = 0.0, rng=None, dropped=None, local: bool = True):
+        """(words (B, T), forms (B, T), chars (U, Cb), tags (B, T)) torch tensors for sentences `idx`:
+        forms[b, t] is the row of chars holding that token's characters. `drop`: that fraction of the
+        words read as unknown (the words of `dropped`, a bool per word id, only). `local=False`: forms
+        index all of self.chars (char features computed once for the whole set) and chars is None."""
         import torch
 
         T = int(self.lengths[idx].max())
@@ -43,7 +54,11 @@ class Encoded:
         pos = np.concatenate([np.arange(self.starts[i], self.starts[i + 1]) for i in idx])   # (n,) token rows
         row = np.repeat(np.arange(B), self.lengths[idx])
         col = np.concatenate([np.arange(n) for n in self.lengths[idx]])
-        Cb = max(1, int(self.char_len[pos].max()))
+        if local:
+            uniq, form_idx = np.unique(self.form_of[pos], return_inverse=True)                # the batch's forms
+            Cb = max(1, int(self.char_len[uniq].max()))
+        else:
+            form_idx = self.form_of[pos]
         w = self.words[pos]
         if drop:
             hit = rng.random(len(w)) < drop
@@ -52,12 +67,13 @@ class Encoded:
             w = np.where(hit, UNK, w)
         words = np.zeros((B, T), dtype=np.int64)
         words[row, col] = w
-        chars = np.zeros((B, T, Cb), dtype=np.int64)
-        chars[row, col] = self.chars[pos, :Cb]
+        forms = np.zeros((B, T), dtype=np.int64)
+        forms[row, col] = form_idx
         tags = np.zeros((B, T), dtype=np.int64)
         if self.tags is not None:
             tags[row, col] = self.tags[pos]
-        return torch.from_numpy(words), torch.from_numpy(chars), torch.from_numpy(tags)
+        chars = torch.from_numpy(np.ascontiguousarray(self.chars[uniq, :Cb])) if local else None
+        return torch.from_numpy(words), torch.from_numpy(forms), chars, torch.from_numpy(tags)
 
 
 class TaggerTask:
@@ -91,9 +107,9 @@ class TaggerTask:
             yield self.train.batch(g, self.word_drop, drop_rng, self.dropped)
 
     def loss(self, model, batch, state):
-        words, chars, tags = batch
+        words, forms, chars, tags = batch
         n = int((words != 0).sum())
-        return model(words, chars, tags) / max(1, n), n, None
+        return model(words, forms, chars, tags) / max(1, n), n, None
 
     def evaluate(self, model) -> dict:
         data = self.valid if self.valid is not None else self.train
@@ -118,9 +134,9 @@ def decode_all(model, data: Encoded, tags: list[str], batch: int = 256) -> tuple
     loss_sum = 0.0
     for s in range(0, len(order), batch):
         idx = order[s:s + batch]
-        words, chars, y = (t.to(device) for t in data.batch(idx))
-        loss_sum += float(model.loss(words, chars, y))
-        best = model.decode(words, chars).cpu().numpy()
+        words, forms, chars, y = (t.to(device) for t in data.batch(idx))
+        loss_sum += float(model.loss(words, forms, chars, y))
+        best = model.decode(words, forms, chars).cpu().numpy()
         for r, i in enumerate(idx):
             n = int(data.lengths[i])
             gold[i] = [tags[k] for k in data.tags[data.starts[i]:data.starts[i] + n]]

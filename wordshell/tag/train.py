@@ -44,7 +44,7 @@ class TaggerOptions:
     chars: str = "cnn"
     char_dim: int = 30
     char_out: int = 50
-    hidden: int = 200
+    hidden: int = 100
     layers: int = 1
     dropout: float = 0.5
     word_dropout: float = 0.05
