@@ -160,10 +160,12 @@ def _set_format(ctx, _param, value):
               help="table/tsv/json [by terminal]; conllu/conll: read CoNLL sentences, write them with the tags in.")
 @click.option("--probs", is_flag=True, help="Each tag's marginal probability (forward-backward for the CRF).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=1024, show_default=True, help="Sentences per batch.")
-@click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True, help="CPU threads.")
+@click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="CPU threads (more help only on an otherwise idle machine).")
+@click.option("--device", default="cpu", show_default=True, help="cpu | cuda | cuda:N | auto")
 @click.option("--encoding", default=None, metavar="ENC", help="Input encoding (default utf-8).")
 @pass_session
-def tag(session, texts, model, file, split, fmt, probs, batch_size, threads, encoding):
+def tag(session, texts, model, file, split, fmt, probs, batch_size, threads, device, encoding):
     """Tag sentences, one per line: from arguments, --file, or stdin; output in input order.
 
     \b
@@ -175,7 +177,7 @@ def tag(session, texts, model, file, split, fmt, probs, batch_size, threads, enc
     from wordshell.render import default_format
     from wordshell.tag import stream
 
-    tagger = session.tagger(model)
+    tagger = session.tagger(model).to(device)
     lines = _input_lines(session, texts, file, encoding)
     if fmt in ("conllu", "conll"):
         return Result(text=(line + "\n" for batch in stream.conll_lines(tagger, lines, fmt, probs, batch_size, threads)
@@ -241,8 +243,9 @@ def _spans(recs, span: bool, probs: bool):
               help="Gold tagged data, in any format 'train tagger' reads.")
 @data_options
 @click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True, help="CPU threads.")
+@click.option("--device", default="cpu", show_default=True, help="cpu | cuda | cuda:N | auto")
 @pass_session
-def eval_tagger(session, model, data, data_format, field, column, encoding, max_tokens, threads):
+def eval_tagger(session, model, data, data_format, field, column, encoding, max_tokens, threads, device):
     """Token accuracy (and on words unseen in training), entity P/R/F1 per type (CoNLL), confusion.
 
     \b
@@ -253,7 +256,7 @@ def eval_tagger(session, model, data, data_format, field, column, encoding, max_
     from wordshell.tag.predict import evaluate
 
     name = session.model_name(model, ("tagger",))
-    tagger = session.tagger(name)
+    tagger = session.tagger(name).to(device)
     d = tagger.meta.get("data") or {}
     if field is None and d.get("format") == "conllu":
         field = d.get("field")

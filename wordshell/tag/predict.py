@@ -65,6 +65,17 @@ class Tagger:
         self.scheme = meta.get("scheme")                # the data's scheme: answers are written in it
         self.max_tokens = int(meta.get("max_tokens") or 500)
         self._convert = convert
+        self.device = "cpu"
+
+    def to(self, device: str) -> "Tagger":
+        """Run on `device` (cpu, cuda, cuda:N); BadInput when it is not there."""
+        from wordshell.fit.config import resolve_device
+
+        device = resolve_device(device)
+        if device != self.device:
+            self.model.to(device)
+            self.device = device
+        return self
 
     @property
     def span(self) -> bool:
@@ -97,16 +108,18 @@ class Tagger:
         with torch.inference_mode():
             # char features once per distinct form of all the sentences, then the BiLSTM in batches of
             # `batch` (128 sentences ran fastest on one core: larger batches fall out of the cache)
-            feats = self.model.char_features(torch.from_numpy(data.chars))
+            dev = self.device
+            feats = self.model.char_features(torch.from_numpy(data.chars).to(dev))
             for s in range(0, len(order), batch):
                 idx = order[s:s + batch]
                 words, forms, _, _ = data.batch(idx, local=False)
+                words, forms = words.to(dev), forms.to(dev)
                 if probs:
                     best, marg = self.model.probs(words, forms, None, feats)
-                    p = marg.gather(2, best.unsqueeze(2)).squeeze(2).numpy()
+                    p = marg.gather(2, best.unsqueeze(2)).squeeze(2).cpu().numpy()
                 else:
                     best = self.model.decode(words, forms, None, feats)
-                best = best.numpy()
+                best = best.cpu().numpy()
                 for r, j in enumerate(idx):
                     n = int(data.lengths[j])
                     i = keep[j]
