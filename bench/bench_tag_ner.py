@@ -99,7 +99,10 @@ def main() -> None:
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--extra", default="", help="more `train tagger` options")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--epochs", type=int, default=0, help="train this many epochs instead of --minutes")
+    ap.add_argument("--device", default="auto", help="the tagger's device (bench/device.sh: cuda)")
     args = ap.parse_args()
+    budget = ["--epochs", str(args.epochs)] if args.epochs else ["--time", f"{args.minutes}m", "--schedule", "cosine"]
     train_p, test_p = shared("conll2003/eng.train"), shared("conll2003/eng.testa")
     home = OUT / "tag-ner"
     home.mkdir(parents=True, exist_ok=True)
@@ -126,8 +129,8 @@ def main() -> None:
         report["pretrain_seconds"] = round(time.time() - t0, 1)
         print(f"word2vec pretraining: {report['pretrain_seconds']} s", flush=True)
     t1 = time.time()
-    p = wordshell(home, "train", "tagger", "ner", "--data", str(train_p), "--valid-split", "0.05",
-                  "--time", f"{args.minutes}m", "--schedule", "cosine", "--seed", str(args.seed), *vec_args,
+    p = wordshell(home, "train", "tagger", "ner", "--data", str(train_p), "--valid-split", "0.05", *budget,
+                  "--device", args.device, "--seed", str(args.seed), *vec_args,
                   *args.extra.split(), "--force", check=False)
     if p.returncode:
         raise SystemExit(p.stderr[-3000:])
@@ -135,7 +138,8 @@ def main() -> None:
         if line.startswith("epoch "):
             print("wordshell: " + line, flush=True)
     train_secs = time.time() - t1
-    ev = json.loads(wordshell(home, "eval", "tagger", "--model", "ner", "--data", str(test_p), "--format", "json").stdout)
+    ev = json.loads(wordshell(home, "eval", "tagger", "--model", "ner", "--data", str(test_p), "--format", "json",
+                              "--device", args.device).stdout)
     out = wordshell(home, "tag", "--model", "ner", "--format", "conll", "--file", str(test_p)).stdout
     pred = [[line.split()[-1] for line in block.splitlines()] for block in out.strip().split("\n\n")]
     ours = scores(gold, pred)
@@ -147,7 +151,9 @@ def main() -> None:
     report["machine_end"] = machine()
     print(f"wordshell tagger: F1 {100 * ours['f1']:.2f} (seqeval {100 * ours['seqeval_f1']:.2f}), "
           f"train {train_secs:.0f} s, with pretraining {report['wordshell']['total_seconds']:.0f} s  ({machine()})")
-    (OUT / "tag-ner.json").write_text(json.dumps(report, indent=1))
+    meta = json.loads((home / "checkpoints" / "ner" / "model.json").read_text())
+    report["wordshell"]["training"] = meta["training"]
+    (OUT / f"tag-ner{'-' + args.device if args.device != 'auto' else ''}.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))
 
 

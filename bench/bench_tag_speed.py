@@ -58,15 +58,17 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--model", default="pos", help="a tagger in bench/out/tag-pos (trained if missing)")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--train-minutes", type=float, default=3.0, help="when no tagger is there yet")
     args = ap.parse_args()
     from wordshell.tag.predict import tokenize
 
     home = OUT / "tag-pos"
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "checkpoints" / args.model / "model.json").exists():
-        print("no tagger from bench_tag_pos.py: training one for 3 minutes", flush=True)
+        print(f"no tagger from bench_tag_pos.py: training one for {args.train_minutes:g} minutes", flush=True)
         wordshell(home, "train", "tagger", args.model, "--data",
-                  str(shared("ud-english-lines/en_lines-ud-train.conllu")), "--time", "3m", "--force", "-q")
+                  str(shared("ud-english-lines/en_lines-ud-train.conllu")), "--time", f"{args.train_minutes}m",
+                  "--force", "-q")
     text = []
     for s in ("train", "dev", "test"):
         for line in shared(f"ud-english-lines/en_lines-ud-{s}.conllu").read_text(encoding="utf-8").splitlines():
