@@ -21,7 +21,7 @@ from wordshell.session import Session
 # subcommands live in several modules. The help strings let `--help` list commands
 # without importing them.
 COMMANDS: dict[str, tuple[str | dict, str]] = {
-    "demo": ("wordshell.commands.demo:demo", "A short guided tour: train small models (vectors, LM, classifier) on bundled data and query them."),
+    "demo": ("wordshell.commands.demo:demo", "A short guided tour: train small models (vectors, LM, classifier, tagger) on bundled data and query them."),
     "corpus": ("wordshell.commands.corpus:corpus", "List, add, download and inspect corpora."),
     "train": ({
         "word2vec": "wordshell.commands.embed:train_word2vec",

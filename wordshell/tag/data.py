@@ -28,6 +28,8 @@ FORMATS = ("auto", "conllu", "conll")
 TAG_FIELDS = ("upos", "xpos", "feats")
 CONLLU_COLUMN = {"upos": 3, "xpos": 4, "feats": 5}   # 0-based column of each field in a CoNLL-U line
 MAX_TOKENS = 500
+# tagged samples shipped in wordshell/data (with their licence beside them), usable by name
+BUNDLED = {"ewt-sample": "ewt-sample.tsv"}
 
 
 @dataclass
@@ -204,6 +206,9 @@ def _files(store, specs: Sequence[str], encoding: str | None):
     from wordshell.corpus.textio import expand_paths
 
     for spec in specs:
+        if spec in BUNDLED:
+            yield Path(__file__).resolve().parent.parent / "data" / BUNDLED[spec], "utf-8"
+            continue
         p = Path(spec).expanduser()
         if p.exists() or any(c in spec for c in "*?["):
             for f in expand_paths(spec):
