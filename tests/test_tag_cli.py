@@ -113,3 +113,16 @@ def test_tagging_with_a_classifier_is_refused(ws, pos_model):
     assert r.code == 2 and "not a tagger" in r.err and r.err.count("\n") == 1
     r = ws("eval", "tagger", "--model", "clf", "--data", pos_model)
     assert r.code == 2 and "not a tagger" in r.err
+
+
+def test_shell_completes_tagger_options_data_and_models(ws, pos_model, with_w2v):
+    from tests.test_repl import complete
+    from wordshell.session import Session
+
+    s = Session(ws.home)
+    assert complete(s, "train tagger x --tags ") == ["upos", "xpos", "feats"]
+    assert "bioes" in complete(s, "train tagger x --scheme ")
+    assert {"ud-ewt", "ud-ewt-dev", "ud-ewt-test"} <= set(complete(s, "train tagger x --data ud-"))
+    assert complete(s, "train tagger x --vectors w") == ["w2v"]
+    assert complete(s, "tag --model p") == ["pos"]
+    assert "conllu" in complete(s, "tag --format c")
