@@ -129,9 +129,10 @@ def _train(session, build, train: Tagged, valid: Tagged | None, opts: TaggerOpti
             "command": session.command_line}
     progress = FitProgress(session.progress(), f"train tagger {build.name}", metric, opts.epochs or None)
     result = fit(task, tcfg, build.dir / "ckpt", [progress], resume=bool(saved), meta=meta)
-    from wordshell.classify.train import load_best
+    from wordshell.fit.weights import load_weights
 
-    load_best(model, build.dir / "ckpt")
+    if (build.dir / "ckpt" / "best.safetensors").is_file():  # the best epoch (fit writes it on each improvement)
+        model.load_state_dict(load_weights(build.dir / "ckpt" / "best.safetensors")[0])
     model.cpu().eval()
     params = sum(p.numel() for p in model.parameters())
     best = result.get("best") or {}
