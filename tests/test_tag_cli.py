@@ -126,3 +126,17 @@ def test_shell_completes_tagger_options_data_and_models(ws, pos_model, with_w2v)
     assert complete(s, "train tagger x --vectors w") == ["w2v"]
     assert complete(s, "tag --model p") == ["pos"]
     assert "conllu" in complete(s, "tag --format c")
+
+
+def test_resume_continues_from_the_checkpoint(ws, tmp_path):
+    data = write(tmp_path / "pos.tsv", POS)
+    assert ws("train", "tagger", "r", "--data", data, "--epochs", "2", *SMALL).code == 0
+    r = ws("train", "tagger", "r", "--data", data, "--epochs", "5", "--resume", *SMALL)
+    assert r.code == 0, r
+    meta = json.loads((ws.home / "checkpoints" / "r" / "model.json").read_text())
+    assert meta["training"]["epochs"] == 5 and [h["epoch"] for h in meta["history"]] == [1, 2, 3, 4, 5]
+    assert (ws.home / "checkpoints" / "r" / "vocab.txt").is_file()
+    # a time budget bounds a run without --epochs
+    r = ws("train", "tagger", "t", "--data", data, "--time", "2s", *SMALL)
+    assert r.code == 0, r
+    assert json.loads((ws.home / "checkpoints" / "t" / "model.json").read_text())["training"]["stopped"] == "time"
