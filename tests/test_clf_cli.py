@@ -280,3 +280,40 @@ def test_fasttext_vectors_fill_unseen_words(ws, tmp_path):
     i = words.index("unheardofword")
     np.testing.assert_allclose(E[i + 2], kv.get("unheardofword"), rtol=1e-6)
     assert json.loads((d / "model.json").read_text())["vectors"]["from_ngrams"] >= 1
+
+
+def test_plain_text_is_not_taken_for_labelled_data(ws, tmp_path, gensim_data):
+    r = ws("train", "classifier", "x", "--data", str(gensim_data / "lee_background.cor"), "--data-format",
+           "label-text")
+    assert r.code == 1 and "does not look labelled" in r.err and "different labels for 300 lines" in r.err
+    few = tmp_path / "few.txt"
+    few.write_text("the cat sat\nthe dog ran\na bird flew\nthe cow ate\na fox hid\n")
+    r = ws("train", "classifier", "x", "--data", str(few))
+    assert r.code == 1 and "ordinary words" in r.err and r.err.count("\n") == 1
+    assert not (ws.home / "checkpoints" / "x" / "model.json").exists()
+
+
+def test_no_validation_data_is_named_train_accuracy_everywhere(toy):
+    meta = json.loads((toy.home / "checkpoints" / "toy" / "model.json").read_text())  # --valid-split 0
+    assert "train_acc" in meta["metrics"] and "valid_acc" not in meta["metrics"]
+    assert all("valid_acc" not in row and "train_acc" in row for row in meta["history"])
+    listed = [row for row in toy("models", "list").rows if row[0] == "toy"][0]
+    assert "train_acc 1" in listed[3] and "valid_acc" not in listed[3]
+
+
+def test_named_corpus_is_listed_by_its_name(ws):
+    r = ws("train", "classifier", "pol", "--data", "polarity", "--epochs", "1")
+    assert r.code == 0, r
+    row = [row for row in ws("models", "list").rows if row[0] == "pol"][0]
+    assert row[2] == "polarity"
+
+
+def test_a_huge_line_is_one_line_out(toy, tmp_path):
+    big = tmp_path / "big.txt"
+    with open(big, "w") as f:
+        f.write("a superb story\n" + "awful " * 200_000 + "\nlovely and fine\n")  # a 1.2 MB line between two short
+    r = toy("classify", "--model", "toy", "--file", str(big))
+    assert r.code == 0, r
+    rows = r.rows
+    assert len(rows) == 3 and [row[0] for row in rows] == ["pos", "neg", "pos"]
+    assert "line 2 is longer than" in r.err

@@ -118,12 +118,40 @@ def test_still_training_model_loads_from_checkpoint(with_tiny, ws):
     (["train", "lm", "x", "--corpus", "nosuch-corpus"], 1, "no corpus or file named"),
     (["train", "lm", "x", "--corpus", "lee", "--arch", "lstm", "--tied", "--emb", "10", "--hidden", "20"], 1,
      "--tied needs"),
-    (["train", "lm", "x", "--corpus", "lee", "--time", "ten minutes"], 1, "cannot read the duration"),
+    (["train", "lm", "x", "--corpus", "lee", "--time", "ten minutes"], 2, "cannot read the duration"),
+    # every number is checked when the command line is read (exit 2, before torch is imported)
+    (["train", "lm", "x", "--corpus", "lee", "--lr", "-5"], 2, "Invalid value for '--lr'"),
+    (["train", "lm", "x", "--corpus", "lee", "--clip", "-1"], 2, "Invalid value for '--clip'"),
+    (["train", "lm", "x", "--corpus", "lee", "--valid-split", "1.5"], 2, "Invalid value for '--valid-split'"),
+    (["train", "lm", "x", "--corpus", "lee", "--adaptive", "5,2"], 2, "increasing positive integers"),
+    (["train", "lm", "x", "--corpus", "lee", "--anneal", "0.5"], 2, "Invalid value for '--anneal'"),
+    (["train", "lm", "x", "--corpus", "lee", "--weight-decay", "-1"], 2, "Invalid value for '--weight-decay'"),
 ])
 def test_bad_input_one_line(with_tiny, ws, args, code, text):
     r = ws(*args)
     assert r.code == code, r
     assert text in r.err and r.err.count("\n") == 1 and "Traceback" not in r.err
+
+
+def test_extreme_temperatures_neither_crash_nor_lie(with_tiny, ws):
+    greedy = ws("generate", "the cat", "--model", "tiny", "--length", "8", "--greedy")
+    tiny = ws("generate", "the cat", "--model", "tiny", "--length", "8", "--temperature", "1e-40", "--seed", "3")
+    assert tiny.code == 0 and tiny.out == greedy.out, tiny  # a tiny temperature is greedy
+    huge = ws("generate", "the cat", "--model", "tiny", "--length", "8", "--temperature", "1e308", "--seed", "3",
+              "--show-probs", "--format", "json")
+    assert huge.code == 0, huge
+    assert len(huge.json) == 8 and all("<unk>" != o["token"] for o in huge.json)
+
+
+def test_prompts_from_stdin_one_generation_each(with_tiny, ws):
+    r = ws("generate", "--model", "tiny", "--length", "4", "--greedy", input="the cat\n\nmy friend\n")
+    assert r.code == 0, r
+    rows = r.rows
+    assert [row[1] for row in rows] == ["the cat", "", "my friend"]
+    alone = ws("generate", "my friend", "--model", "tiny", "--length", "4", "--greedy")
+    assert rows[2][2] == alone.out.strip().replace("\n", " ")
+    empty = ws("generate", "--model", "tiny", input="")
+    assert empty.code == 1 and "no input" in empty.err
 
 
 def test_empty_and_too_short_corpus(ws, tmp_path):

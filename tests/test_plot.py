@@ -97,6 +97,7 @@ def test_neighbours_are_most_similar(ws, with_w2v):
 
 def test_png_of_requested_size(ws, with_w2v, tmp_path):
     out = tmp_path / "pics" / "map.png"
+    out.parent.mkdir()  # the folder must exist, as for cp (a missing one is refused: see below)
     r = ws("plot", "words", *WORDS, "--pairs", "man:woman", "--model", "w2v", "--out", str(out),
            "--size", "640x480")
     assert r.code == 0, r
@@ -273,3 +274,10 @@ def test_tsne_without_scikit_learn_is_one_line(ws, with_w2v, monkeypatch):
     r = ws("plot", "words", *WORDS, "--method", "tsne", "--model", "w2v")
     assert r.code == 1 and r.err.count("\n") == 1
     assert "pip install 'wordshell[tsne]'" in r.err
+
+
+def test_out_into_a_missing_folder_is_refused_not_created(ws, with_w2v, tmp_path):
+    target = tmp_path / "no" / "such" / "dir" / "x.png"
+    r = ws("plot", "words", "king", "queen", "man", "--model", "w2v", "--out", str(target))
+    assert r.code == 1 and "no such directory" in r.err and r.err.count("\n") == 1
+    assert not (tmp_path / "no").exists()

@@ -162,9 +162,9 @@ def test_shell_use_completion_error_and_history(workspace, with_w2v):
 def test_shell_help(workspace, capsys):
     code, out, err, _ = run_shell(workspace, ["help\r", "help similar\r"])
     assert code == 0 and err == ""
-    assert "train ... &" in out  # the shell's own help
-    printed = capsys.readouterr().out  # click prints help to sys.stdout
-    assert "Nearest neighbours by cosine similarity" in printed and "Commands:" in printed
+    assert "train ... &" in out and "Commands ('help COMMAND'" in out  # the shell's own help and command list
+    printed = capsys.readouterr().out  # click prints a command's help to sys.stdout
+    assert "Nearest neighbours by cosine similarity" in printed
 
 
 # -- batch mode ---------------------------------------------------------------------------
@@ -245,3 +245,20 @@ def test_toolbar_and_job_completion(workspace):
     from wordshell.shell.repl import detect_device
 
     assert text == f" model: -  |  {detect_device()}  |  jobs: #4 big 50% eta 1:15"
+
+
+def test_shell_help_lists_shell_words_and_commands_and_errors_point_to_help(workspace):
+    out, err = io.StringIO(), io.StringIO()
+    session = Session(workspace, out=out, err=err)
+    session.interactive = True
+    from wordshell.shell.repl import run_line
+
+    assert run_line(parse_line("help"), session, cli) == 0
+    text = out.getvalue()
+    assert "In this shell" in text and "similar" in text and "train" in text
+    assert "--home" not in text and "--keep-going" not in text  # the command line's options are not the shell's
+    run_line(parse_line("frobnicate"), session, cli)
+    run_line(parse_line("similar --top x king"), session, cli)
+    lines = err.getvalue().splitlines()
+    assert lines[0] == "error: no such command 'frobnicate' (see 'help')"
+    assert lines[1].endswith("(see 'help similar')") and "--help" not in lines[1]

@@ -98,3 +98,27 @@ def test_streamed_rows_are_written_as_they_come():
 
     Renderer(out, err, "tsv").emit(Result(["i", "r"], rows()))
     assert seen == [0, 1, 2]
+
+
+def test_progress_bar_stops_where_it_was_on_ctrl_c():
+    import io
+
+    from wordshell.progress import RichProgress
+
+    p = RichProgress(io.StringIO())
+    p.start("train", 100, "steps")
+    p.update(40)
+    try:
+        try:
+            raise KeyboardInterrupt
+        finally:
+            task = p._bar.tasks[0]
+            p.finish()
+    except KeyboardInterrupt:
+        pass
+    assert task.completed == 40
+    p.start("train", 100, "steps")
+    p.update(97)
+    task = p._bar.tasks[0]
+    p.finish()  # a normal end fills the bar (the last steps may not have been reported)
+    assert task.completed == 100

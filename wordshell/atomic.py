@@ -67,6 +67,25 @@ class atomic_open:
         return False
 
 
+def output_path(path: str | os.PathLike) -> Path:
+    """A file the user asked us to write (plot --out, models export): its folder must exist, as for `cp`;
+    we never create a tree of folders from a typo. NotFound / BadInput otherwise.
+
+    >>> output_path("/no/such/dir/x.png")
+    Traceback (most recent call last):
+    ...
+    wordshell.errors.NotFound: no such directory: /no/such/dir (for x.png)
+    """
+    from wordshell.errors import BadInput
+
+    p = Path(path).expanduser()
+    if p.is_dir():
+        raise BadInput(f"{p} is a directory; give a file name")
+    if not p.parent.is_dir():
+        raise NotFound(f"no such directory: {p.parent} (for {p.name})")
+    return p
+
+
 def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
     mode = "w" if isinstance(data, str) else "wb"
     with atomic_open(path, mode) as f:

@@ -110,7 +110,7 @@ class LazyGroup(click.Group):
             close = did_you_mean(name, self.list_commands(ctx))
             where = f"'{ctx.command_path} {name}'" if ctx.parent else f"'{name}'"
             raise UsageError(f"no such command {where}",
-                             f"did you mean: {', '.join(close)}?" if close else "see --help")
+                             f"did you mean: {', '.join(close)}?" if close else help_hint(ctx))
         return super().resolve_command(ctx, args)
 
 
@@ -199,6 +199,15 @@ def _render(ctx: click.Context, result, **_params):
     return None
 
 
+def help_hint(ctx: click.Context) -> str:
+    """Where help is: 'see wordshell similar --help' on the command line, 'see help similar' in the shell."""
+    obj = ctx.find_object(Session)
+    words = ctx.command_path.split()[1:]
+    if obj is not None and obj.interactive:
+        return "see 'help" + "".join(" " + w for w in words) + "'"
+    return f"see '{ctx.command_path} --help'"
+
+
 def handle_errors(fn, session: Session) -> int:
     """Run fn(); turn every failure into one line on stderr and an exit code."""
     from wordshell.render import error_line
@@ -219,7 +228,7 @@ def handle_errors(fn, session: Session) -> int:
         msg = e.format_message()
         ctx = getattr(e, "ctx", None)
         if ctx is not None:
-            msg += f" (see '{ctx.command_path} --help')"
+            msg += f" ({help_hint(ctx)})"
         error_line(msg, err)
         return e.exit_code
     except KeyboardInterrupt:

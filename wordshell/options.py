@@ -68,6 +68,69 @@ def command(name: str | None = None, **kwargs):
     return click.command(name, cls=WsCommand, **kwargs)
 
 
+def expression_words(words: tuple[str, ...]) -> str:
+    """The words of an analogy expression, which may start with '-' ("- + -", "-man"): such commands take
+    unknown options as words, so a mistyped option ('--modle') is caught here, as click would."""
+    ctx = click.get_current_context()
+    for w in words:
+        if w.startswith("--"):
+            known = [o for p in ctx.command.params for o in getattr(p, "opts", ()) if o.startswith("--")]
+            from wordshell.suggest import did_you_mean
+
+            raise click.NoSuchOption(w.split("=", 1)[0], possibilities=did_you_mean(w, known), ctx=ctx)
+    return " ".join(words)
+
+
+# -- value types: a bad value is a usage error (exit 2) at parse time, before torch or gensim load -----
+
+def parse_duration(text: str) -> float:
+    """'90' / '90s' / '10m' / '1h30m' -> seconds (ValueError for anything else).
+
+    >>> parse_duration("1h30m"), parse_duration("10m"), parse_duration("45")
+    (5400.0, 600.0, 45.0)
+    """
+    import re
+
+    text = text.strip().lower()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([hms])", text)
+    if not parts or "".join(a + b for a, b in parts) != text.replace(" ", ""):
+        raise ValueError(f"cannot read the duration {text!r} (e.g. 90, 90s, 10m, 1h30m)")
+    return sum(float(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)
+
+
+class Duration(click.ParamType):
+    """A time budget: seconds, or 90s / 10m / 1h30m."""
+
+    name = "duration"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            return float(value)
+        try:
+            return parse_duration(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+class Cutoffs(click.ParamType):
+    """Increasing positive integers: '2000,5000'."""
+
+    name = "cutoffs"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, list):
+            return value
+        try:
+            cuts = [int(x) for x in str(value).replace(" ", "").split(",") if x]
+        except ValueError:
+            cuts = []
+        if not cuts or cuts != sorted(set(cuts)) or cuts[0] < 1:
+            self.fail(f"wants increasing positive integers like 2000,5000, not {value!r}", param, ctx)
+        return cuts
+
+
 def model_option(help: str = "Model name (default: the active model, see 'use').", **kwargs):
     return click.option("--model", "-m", "model", default=None, metavar="NAME", help=help,
                         shell_complete=_complete_models, **kwargs)

@@ -201,7 +201,9 @@ class RichProgress(Progress):
 
     def finish(self, message: str | None = None) -> None:
         if self._bar is not None:
-            if self.total:
+            # a finished job fills the bar; one stopped by Ctrl-C or an error (finish() called while
+            # the exception propagates) stays where it was
+            if self.total and sys.exc_info()[0] is None:
                 self._bar.update(self._task, completed=self.total)
             self._bar.stop()
             self._bar = None

@@ -24,6 +24,7 @@ class Session:
         self.store = Store(home or os.environ.get("WORDSHELL_HOME") or os.getcwd())
         self.fmt = fmt                  # table | tsv | json | None (= by TTY)
         self.interactive = interactive  # True inside the REPL
+        self.script = False             # True while a batch script runs (stdin is the script, not input)
         self.out = out
         self.err = err
         self.quiet = quiet

@@ -1,6 +1,8 @@
 """Sentence classifiers: labelled data, text encoding, bag and RNN models, training, prediction, metrics.
 
-    data.py     Labelled: fastText, TSV/CSV, label-text, one dir or file per class; format sniffing
+    labelled.py Labelled: parallel texts and labels
+    data.py     read_labelled: files, LABEL=FILE, directories or corpus names -> Labelled; plain text refused
+    formats.py  the formats (fastText, TSV/CSV, label-text, one dir or file per class) and sniffing
     text.py     TextEncoder (words -> ids, hashed word n-grams for bag), numpy only
     bag.py      BagClassifier: fastText-style mean of embeddings -> linear
     rnn.py      RNNClassifier: packed (bi)LSTM/GRU/RNN, last/max/mean pooling

@@ -24,7 +24,7 @@ from wordshell.atomic import read_vocab
 from wordshell.corpus.tokens import Tokenizer
 
 if TYPE_CHECKING:
-    from wordshell.classify.data import Labelled
+    from wordshell.classify.labelled import Labelled
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 Texts are turned into ids once, up front; an epoch is a seeded shuffle cut into batches
 (RNN batches are grouped by length so they pad little); the loss is cross-entropy; the
-evaluation reports `valid_loss` and `valid_acc`, which decides the best checkpoint and
-early stopping.
+evaluation reports `valid_loss` and `valid_acc` (`train_eval_loss` and `train_acc` when
+there is no validation data), which decide the best checkpoint and early stopping.
 
     texts --TextEncoder--> ids per text (bag: + hashed n-grams) --batches--> (B, T) ids, (B,) y
 """
@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from wordshell.classify.data import Labelled
+from wordshell.classify.labelled import Labelled
 from wordshell.classify.text import TextEncoder, bag_features, pad
 
 
@@ -55,16 +55,21 @@ def encode(data: Labelled, encoder: TextEncoder, labels: list[str], config: dict
 
 
 class ClassifierTask:
-    """The Task for fit(): batches of (ids, labels), cross-entropy, validation accuracy."""
+    """The Task for fit(): batches of (ids, labels), cross-entropy, validation accuracy.
 
-    primary = ("valid_acc", "max")
+    Without validation data it evaluates on the training set and says so in its keys: `train_acc` and
+    `train_eval_loss` (eval mode, no dropout), never `valid_*`.
+    """
+
     unit = "examples"
 
     def __init__(self, model, train: Encoded, valid: Encoded | None, batch_size: int, seed: int,
                  by_length: bool, feature_drop: float = 0.0, drop_to: int = 0):
         self.model = model
         self.train = train
-        self.valid = valid if valid is not None and len(valid) else train  # no valid set: report train accuracy
+        self.on_train = valid is None or not len(valid)
+        self.valid = train if self.on_train else valid
+        self.primary = ("train_acc" if self.on_train else "valid_acc", "max")
         self.batch_size = batch_size
         self.seed = seed
         self.by_length = by_length
@@ -112,4 +117,6 @@ class ClassifierTask:
             loss_sum += float(F.cross_entropy(logits, y, reduction="sum"))
             correct += int((logits.argmax(dim=1) == y).sum())
         n = max(1, len(data))
+        if self.on_train:
+            return {"train_eval_loss": loss_sum / n, "train_acc": correct / n}
         return {"valid_loss": loss_sum / n, "valid_acc": correct / n}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wordshell.classify.data import Labelled, label_key
+from wordshell.classify.labelled import Labelled, label_key
 from wordshell.classify.text import FIRST, TextEncoder
 from wordshell.errors import BadInput, UsageError
 from wordshell.fit.progress import ACC, ACC_ON_TRAIN, FitProgress
@@ -103,6 +103,10 @@ def _train(session, build, data: Labelled, valid: Labelled | None, opts: Classif
     if valid is None and opts.valid_split > 0:
         data, valid = stratified_split(data, opts.valid_split, opts.seed)
         split_note = f"{opts.valid_split:g} of each class"
+        if not len(valid):  # every class has one example: nothing to hold out
+            session.note("note: no class has two examples, so nothing was held out for validation; "
+                         "the accuracy shown is on the training data")
+            valid = None
     labels = data.classes
     if valid is not None:
         unknown = sorted(set(valid.labels) - set(labels))
@@ -161,7 +165,7 @@ def _train(session, build, data: Labelled, valid: Labelled | None, opts: Classif
     load_best(model, ckpt)
     model.cpu().eval()
     params = sum(p.numel() for p in model.parameters())
-    data_info = {"source": data.source, "format": data.format, "train": len(data),
+    data_info = {"name": data.name, "source": data.source, "format": data.format, "train": len(data),
                  "valid": len(valid) if valid is not None else 0, "valid_from": split_note if valid else None,
                  "classes": data.counts()}
     extra = {"params": params, "max_len": opts.max_len, "dropout": opts.dropout,
@@ -176,7 +180,7 @@ def _train(session, build, data: Labelled, valid: Labelled | None, opts: Classif
     session.forget(name)
     best = result.get("best") or {}
     return {"arch": arch, "labels": labels, "vocab": len(encoder.words), "data_vocab": data_vocab, "params": params,
-            "epochs": result.get("epoch"), "best_acc": best.get("valid_acc"), "on_train": valid is None,
+            "epochs": result.get("epoch"), "best_acc": best.get(task.primary[0]), "on_train": valid is None,
             "seconds": result.get("elapsed", 0.0), "speed": result.get("examples_per_sec"),
             "data_desc": f"{len(data):,} train / {len(valid) if valid is not None else 0:,} valid ({data.format})"}
 
@@ -262,8 +266,12 @@ def model_meta(kind: str, config, train_cfg, encoder: TextEncoder, labels: list[
     return {
         "kind": kind, "config": asdict(config), "train": asdict(train_cfg),
         "tokenizer": encoder.tokenizer.spec(), "labels": labels, "data": data_info,
-        "metrics": {"valid_acc": best.get("valid_acc"), "best_valid_acc": best.get("valid_acc"),
-                    "valid_loss": best.get("valid_loss"), "best_epoch": best.get("epoch")},
+        # without validation data the figures are on the training set, and their names say so
+        "metrics": ({"train_acc": best.get("train_acc"), "best_train_acc": best.get("train_acc"),
+                     "train_eval_loss": best.get("train_eval_loss"), "best_epoch": best.get("epoch")}
+                    if "train_acc" in best else
+                    {"valid_acc": best.get("valid_acc"), "best_valid_acc": best.get("valid_acc"),
+                     "valid_loss": best.get("valid_loss"), "best_epoch": best.get("epoch")}),
         "training": training_summary(result), "history": result.get("history", []),
         "seed": train_cfg.seed, **extra,
     }

@@ -82,12 +82,12 @@ def _read(session, specs, data_format, encoding, label_column, text_column):
 @click.option("--epochs", type=click.IntRange(1), default=None,
               help="[10, more on small data: at least 1,500 updates, at most 100 epochs]")
 @click.option("--batch-size", type=click.IntRange(1), default=None, help="[bag 8, RNNs 32]")
-@click.option("--lr", type=float, default=None, help="Learning rate [bag 1.0 (SGD, linear decay), RNNs 0.001 (Adam)].")
+@click.option("--lr", type=click.FloatRange(0, min_open=True), default=None, help="Learning rate [bag 1.0 (SGD, linear decay), RNNs 0.001 (Adam)].")
 @click.option("--optimizer", type=click.Choice(["sgd", "adam", "adamw"]), default=None)
 @click.option("--patience", type=click.IntRange(0), default=None,
               help="Stop after this many epochs without a better validation accuracy, 0 = never "
                    "[bag 0, RNNs epochs/5, at least 3]. The best epoch is kept either way.")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--seed", type=click.IntRange(0), default=1, show_default=True)
 @click.option("--threads", type=click.IntRange(0), default=None,
               help="CPU threads for training [1: small models gain nothing from more on a busy machine].")
 @click.option("--device", default="auto", show_default=True, help="auto | cpu | cuda | cuda:N")
@@ -155,7 +155,7 @@ def classify(session, texts, model, file, top_k, probs, batch_size, encoding, th
       cat reviews.txt | wordshell classify --model sent --probs > labelled.tsv
     """
     pred = session.classifier(model)
-    lines = _input_lines(session, texts, file, encoding)
+    lines = _input_lines(session, texts, file, encoding, pred.max_len)
     k = min(top_k, len(pred.labels))
     headers, keys = ["label", "prob"], ["label", "prob"]
     for j in range(2, k + 1):
@@ -170,21 +170,34 @@ def classify(session, texts, model, file, top_k, probs, batch_size, encoding, th
     return Result(headers, _rows(pred, lines, k, probs, size, threads), keys=keys, styles={0: "bold"}, batched=True)
 
 
-def _input_lines(session, texts, file, encoding):
+def _input_lines(session, texts, file, encoding, max_len):
+    """The texts to label, one per input line. A line longer than the model can read is truncated (one
+    line in, one line out, memory flat), with a note."""
+
     from wordshell.corpus import textio
+    from wordshell.progress import fmt_count
 
     if texts and file:
         raise UsageError("give texts as arguments or --file, not both")
     if texts:
         return iter(texts)
+    limit = max(1 << 16, 64 * (max_len or 0))  # bytes: far more than max_len tokens take
+    said = []
+
+    def truncated(lineno: int) -> None:
+        said.append(lineno)
+        if len(said) <= 3:
+            session.note(f"note: line {lineno} is longer than {fmt_count(limit)}B: classified by its first "
+                         f"{fmt_count(limit)}B (the model reads {max_len or 'all'} tokens)")
+
     if file and file != "-":
-        return textio.read_lines(file, encoding or "utf-8")
+        return textio.read_lines(file, encoding or "utf-8", truncate=truncated, max_chars=limit)
     import sys
 
     stream = sys.stdin
     if file != "-" and (session.interactive or isatty(stream)):
         raise UsageError("nothing to classify", "give TEXT arguments, --file FILE, or pipe lines in")
-    return textio.stdin_lines(stream, encoding or "utf-8")
+    return textio.stdin_lines(stream, encoding or "utf-8", truncate=truncated, max_chars=limit)
 
 
 def _rows(pred, lines, k, probs, size, threads):

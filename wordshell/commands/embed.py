@@ -22,14 +22,15 @@ def _embedding_options(fn):
         click.option("--min-count", type=click.IntRange(1), default=5, show_default=True,
                      help="Ignore words rarer than this."),
         click.option("--max-vocab", type=click.IntRange(1), default=None, help="Keep at most this many words."),
-        click.option("--sample", type=float, default=1e-3, show_default=True,
+        click.option("--sample", type=click.FloatRange(0, 1, max_open=True), default=1e-3, show_default=True,
                      help="Down-sample frequent words above this relative frequency (0 = off)."),
         click.option("--epochs", type=click.IntRange(1, 1000), default=5, show_default=True),
-        click.option("--alpha", type=float, default=0.025, show_default=True, help="Initial learning rate."),
+        click.option("--alpha", type=click.FloatRange(0, 10, min_open=True), default=0.025, show_default=True,
+                     help="Initial learning rate."),
         click.option("--workers", type=click.IntRange(1, 64), default=None,
                      help="Training threads (default: CPU cores, at most 8). gensim's loss is exact "
                           "only with 1 (its threads share the total without a lock)."),
-        click.option("--seed", type=int, default=1, show_default=True),
+        click.option("--seed", type=click.IntRange(0), default=1, show_default=True),
     ]
     for o in reversed(opts):
         fn = o(fn)

@@ -18,7 +18,7 @@ from wordshell.render import isatty
 from wordshell.result import Result, Span
 
 @command("generate")
-@click.argument("prompt", default="", required=False)
+@click.argument("prompt", default=None, required=False)
 @click.option("--model", "-m", "model", default=None, metavar="NAME", help="Language model (default: the active one).")
 @click.option("--length", "-n", type=click.IntRange(1, 100000), default=None,
               help="Tokens to generate [30 words / 300 chars].")
@@ -28,7 +28,7 @@ from wordshell.result import Result, Span
 @click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=1.0, help="Nucleus sampling mass.")
 @click.option("--greedy", is_flag=True, help="Always take the most likely token.")
 @click.option("--samples", "-s", type=click.IntRange(1, 1000), default=1, show_default=True)
-@click.option("--seed", type=int, default=None, help="Seed for reproducible samples.")
+@click.option("--seed", type=click.IntRange(0), default=None, help="Seed for reproducible samples.")
 @click.option("--unk", "allow_unk", is_flag=True, help="Allow <unk> in the output.")
 @click.option("--show-probs", is_flag=True, help="Colour tokens by probability (a token/p/entropy table in pipes).")
 @pass_session
@@ -36,8 +36,11 @@ def generate(session, prompt, model, length, temperature, top_k, top_p, greedy, 
              show_probs):
     """Generate text from a language model, streamed as it is produced.
 
+    With no PROMPT and lines piped in, each line is a prompt (one generation each, in order).
+
     \b
       generate "the meaning of" --model tiny --length 20 --seed 1
+      printf 'the cat\nmy friend\n' | wordshell generate --model tiny --seed 1
       generate "ROMEO:" --model shakes --temperature 0.8 --samples 3
       generate "the market" --model ptb --show-probs --format json | head
     """
@@ -67,20 +70,39 @@ def perplexity(session, file, model, encoding, text):
 COLOURS = ((0.5, "green"), (0.1, "yellow"), (0.01, "orange"), (0.0, "red"))  # --show-probs: p >= limit
 
 
+def _prompts(session, prompt: str | None) -> tuple[list[str], bool]:
+    """The prompts to continue, and whether they came from stdin (one per line, like `classify`)."""
+    from wordshell.corpus.textio import stdin_lines
+
+    if prompt is not None:
+        return [prompt], False
+    if session.interactive or session.script or isatty(sys.stdin, default=True):
+        return [""], False  # generate from the start of a text
+    lines = list(stdin_lines(encoding="utf-8"))
+    if not lines:
+        raise BadInput("no input: there were no prompt lines on stdin", "give a PROMPT argument or pipe lines in")
+    return lines, True
+
+
 def _generate(session, prompt, model, length, temperature, top_k, top_p, greedy, samples, seed, allow_unk,
               show_probs) -> Result:
-    import torch
-
     from wordshell.lm.use import check_text, describe_prompt, generate, load_lm
     from wordshell.render import default_format
 
-    check_text(prompt)
-    lm = load_lm(session, model)
+    prompts, piped = _prompts(session, prompt)
+    for p in prompts:
+        check_text(p)
+    lm = load_lm(session, model)  # a model of another kind is refused here, before torch is imported
+    import torch
+
     length = length or (300 if lm.level == "char" else 30)
-    ids, unknown = describe_prompt(lm, prompt)
-    if unknown:
-        session.note(f"warning: not in the vocabulary of '{lm.name}', read as <unk>: "
-                     + ", ".join(dict.fromkeys(unknown)))
+    encoded = []
+    for p in prompts:
+        ids, unknown = describe_prompt(lm, p)
+        if unknown:
+            session.note(f"warning: not in the vocabulary of '{lm.name}', read as <unk>: "
+                         + ", ".join(dict.fromkeys(unknown)))
+        encoded.append((p, ids))
     gen = torch.Generator().manual_seed(seed if seed is not None else int(time.time_ns() % 2**62))
     fmt = session.fmt or default_format(session.stdout)
     char = lm.level == "char"
@@ -91,38 +113,38 @@ def _generate(session, prompt, model, length, temperature, top_k, top_p, greedy,
         tok = lm.vocab.itos[i]
         return tok if char or first else " " + tok
 
-    def one(s: int):
-        prev_nl = not prompt or char
-        for i, p, h in generate(lm, ids, length, temperature=temperature, top_k=top_k, top_p=top_p,
-                                greedy=greedy, allow_unk=allow_unk, generator=gen):
-            yield s, i, piece(i, prev_nl), p, h
+    def one(p: str, ids: list[int]):
+        prev_nl = not p or char
+        for i, prob, h in generate(lm, ids, length, temperature=temperature, top_k=top_k, top_p=top_p,
+                                   greedy=greedy, allow_unk=allow_unk, generator=gen):
+            yield i, piece(i, prev_nl), prob, h
             prev_nl = i == 0
 
-    if show_probs and fmt != "table" or fmt == "json":
+    runs = [(s, p, ids) for p, ids in encoded for s in range(samples)]  # prompt by prompt, its samples together
+    if show_probs and fmt != "table" or fmt == "json" or (piped and fmt != "table"):
         if show_probs:
             def rows():
-                for s in range(samples):
-                    for pos, (_, i, text, p, h) in enumerate(one(s)):
-                        yield s + 1, pos + 1, lm.vocab.itos[i], round(p, 6), round(h, 4)
+                for n, (s, p, ids) in enumerate(runs):
+                    for pos, (i, _, prob, h) in enumerate(one(p, ids)):
+                        yield n + 1, pos + 1, lm.vocab.itos[i], round(prob, 6), round(h, 4)
 
             return Result(["sample", "position", "token", "p", "entropy bits"], rows(),
                           keys=["sample", "position", "token", "p", "entropy"])
 
         def texts():
-            for s in range(samples):
-                out = "".join(t for _, _, t, _, _ in one(s))
-                yield s + 1, prompt, prompt + out
+            for s, p, ids in runs:
+                yield (s + 1, p, p + "".join(t for _, t, _, _ in one(p, ids)))
 
         return Result(["sample", "prompt", "text"], texts())
 
     def stream():
-        for s in range(samples):
-            if s:
+        for n, (s, p, ids) in enumerate(runs):
+            if n:
                 yield "\n\n"
-            yield prompt
-            for _, i, text, p, h in one(s):
+            yield p
+            for i, text, prob, h in one(p, ids):
                 if show_probs and i != 0:
-                    yield Span(text, next(c for lim, c in COLOURS if p >= lim))
+                    yield Span(text, next(c for lim, c in COLOURS if prob >= lim))
                 else:
                     yield text
         yield "\n"

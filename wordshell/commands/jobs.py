@@ -16,7 +16,7 @@ from wordshell.result import Result, message
 
 HEADERS = ["id", "model", "kind", "state", "progress", "loss/ppl", "speed", "eta", "elapsed"]
 # metrics shown in the loss/ppl column, first found wins (trainers report different ones)
-METRIC_KEYS = ("loss", "train_loss", "ppl", "valid_ppl", "acc", "valid_acc")
+METRIC_KEYS = ("loss", "train_loss", "ppl", "valid_ppl", "acc", "valid_acc", "train_acc")
 
 
 @group("jobs")

@@ -2,44 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import click
 
-from wordshell.options import background_option, command, corpus_options, pass_session, run_in_background, tokenizer_from
-from wordshell.errors import BadInput
 from wordshell.kinds import archs
+from wordshell.options import (Cutoffs, Duration, background_option, command, corpus_options, pass_session,
+                               run_in_background, tokenizer_from)
 from wordshell.result import Result
-
-
-
-def _cutoffs(text: str | None) -> list[int] | None:
-    if not text:
-        return None
-    try:
-        cuts = [int(x) for x in text.replace(" ", "").split(",") if x]
-    except ValueError:
-        raise BadInput(f"--adaptive wants increasing integers like 2000,5000, not {text!r}") from None
-    if not cuts or cuts != sorted(set(cuts)) or cuts[0] < 1:
-        raise BadInput(f"--adaptive wants increasing positive integers like 2000,5000, not {text!r}")
-    return cuts
-
-
-def parse_duration(text: str | None) -> float:
-    """'90' / '90s' / '10m' / '1h30m' -> seconds.
-
-    >>> parse_duration("1h30m"), parse_duration("10m"), parse_duration("45")
-    (5400.0, 600.0, 45.0)
-    """
-    if not text:
-        return 0.0
-    text = text.strip().lower()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
-    parts = re.findall(r"(\d+(?:\.\d+)?)\s*([hms])", text)
-    if not parts or "".join(a + b for a, b in parts) != text.replace(" ", ""):
-        raise BadInput(f"cannot read the duration {text!r}", "e.g. 90, 90s, 10m, 1h30m")
-    return sum(float(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in parts)
 
 
 @command("lm")
@@ -58,27 +26,27 @@ def parse_duration(text: str | None) -> float:
 @click.option("--dropout", type=click.FloatRange(0, 0.95), default=None, help="Dropout [0.2].")
 @click.option("--tied", is_flag=True, help="Tie input embedding and output layer (emb = hidden).")
 @click.option("--context", type=click.IntRange(1, 64), default=None, help="ffnn: tokens of history [4].")
-@click.option("--adaptive", metavar="CUTOFFS", default=None, callback=lambda c, p, v: _cutoffs(v),
+@click.option("--adaptive", type=Cutoffs(), default=None,
               help="Adaptive softmax with these frequency-rank cutoffs, e.g. 2000,5000 (~2x faster on 10k words).")
 @click.option("--bptt", type=click.IntRange(1), default=35, show_default=True, help="Truncated BPTT length.")
 @click.option("--batch", type=click.IntRange(1), default=20, show_default=True, help="Columns per batch.")
 @click.option("--optimizer", type=click.Choice(["sgd", "adam", "adamw"]), default="adamw", show_default=True)
-@click.option("--lr", type=float, default=None, help="Learning rate [sgd 20, adam(w) 0.003].")
-@click.option("--weight-decay", type=float, default=None, help="Weight decay [adamw 0.01, else 0].")
-@click.option("--clip", type=float, default=None, help="Gradient-norm clipping, 0 = off [sgd 0.25, else 1].")
+@click.option("--lr", type=click.FloatRange(0, min_open=True), default=None, help="Learning rate [sgd 20, adam(w) 0.003].")
+@click.option("--weight-decay", type=click.FloatRange(0), default=None, help="Weight decay [adamw 0.01, else 0].")
+@click.option("--clip", type=click.FloatRange(0), default=None, help="Gradient-norm clipping, 0 = off [sgd 0.25, else 1].")
 @click.option("--schedule", type=click.Choice(["plateau", "cosine", "linear", "none"]), default=None,
               help="LR schedule [sgd: plateau (lr /= 4 when valid ppl stalls); adam(w) or --time: cosine to the end].")
-@click.option("--anneal", type=float, default=4.0, show_default=True, help="Plateau: divide the LR by this.")
+@click.option("--anneal", type=click.FloatRange(1), default=4.0, show_default=True, help="Plateau: divide the LR by this.")
 @click.option("--warmup", type=click.IntRange(0), default=0, show_default=True, help="Warm-up steps.")
 @click.option("--epochs", type=click.IntRange(1), default=None, help="Epochs [10; unlimited with --time].")
-@click.option("--time", "time_", metavar="DURATION", default=None, help="Time budget: 600, 10m, 1h.")
+@click.option("--time", "time_budget", type=Duration(), default=0.0, help="Time budget: 600, 10m, 1h.")
 @click.option("--max-steps", type=click.IntRange(0), default=0, help="Stop after this many steps (0 = no limit).")
 @click.option("--patience", type=click.IntRange(0), default=0, help="Stop after N evals without improvement.")
 @click.option("--valid", metavar="FILE|CORPUS", default=None, help="Validation text (default: split off).")
-@click.option("--valid-split", type=float, default=0.1, show_default=True, help="Fraction held out at the end.")
+@click.option("--valid-split", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.1, show_default=True, help="Fraction held out at the end.")
 @click.option("--eval-every", type=click.IntRange(0), default=0, help="Evaluate every N steps (0 = per epoch).")
 @click.option("--ckpt-every", type=click.IntRange(0), default=200, show_default=True, help="Checkpoint every N steps.")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--seed", type=click.IntRange(0), default=1, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--bf16", "cpu_bf16", is_flag=True,
               help="CPU: train with bfloat16 autocast (evaluation stays float32); ~1.7x faster LSTMs on CPUs "
@@ -112,8 +80,7 @@ def train_lm(ctx, session, name, corpus, background, resume, force, **kw):
         from wordshell.corpus.tokens import Tokenizer
 
         tok = Tokenizer(lowercase=tok.lowercase, punct=False, split="chars")
-    kw["time_budget"] = parse_duration(kw.pop("time_"))
-    explicit = frozenset(("time_budget" if k == "time_" else k) for k in explicit)
+    explicit = frozenset(explicit)
     meta = train_lm(session, name, corpus, tok, LMOptions(**kw, explicit=explicit), resume=resume, force=force)
     return None if meta is None else _trained(name, meta)
 

@@ -51,7 +51,7 @@ def _summary(meta: dict) -> str:
         return ", ".join(bits)
     metrics = {**(meta.get("metrics") or {}), **({"params": meta["params"]} if "params" in meta else {})}
     bits = []
-    for k in ("valid_ppl", "valid_acc", "valid_f1", "params"):
+    for k in ("valid_ppl", "valid_acc", "train_acc", "valid_f1", "params"):
         if metrics.get(k) is not None:
             v = metrics[k]
             bits.append(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}")
@@ -90,8 +90,9 @@ def list_models(session):
             summary += " (a new version is training)"
         elif run is not None and run["staging"]:
             summary += f" (a --force run beside it: {unfinished_text(run)})"
+        data = meta.get("data") or {}
         corpus = ((meta.get("corpus") or {}).get("name") or (meta.get("imported") or {}).get("format")
-                  or os.path.basename((meta.get("data") or {}).get("source") or ""))
+                  or data.get("name") or os.path.basename(data.get("source") or ""))
         rows.append((name, meta.get("kind", "?"), corpus, summary, human_bytes(_size(d)), name == active))
     if not rows:
         return message(f"no models in {session.store.checkpoints_dir} yet; try 'demo' or 'train word2vec'")
@@ -130,7 +131,7 @@ def info(session, name):
     hist = meta.get("history") or []
     if hist:
         first, last = hist[0], hist[-1]
-        for k in ("loss", "train_loss", "valid_ppl", "valid_acc", "valid_f1"):
+        for k in ("loss", "train_loss", "valid_ppl", "valid_acc", "train_acc", "valid_f1"):
             if k in first and k in last:
                 rows.append((f"history.{k}", f"{first[k]:.4g} -> {last[k]:.4g} over {len(hist)} evals"))
     for key in ("command", "created", "seed"):

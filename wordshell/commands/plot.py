@@ -16,7 +16,8 @@ import shutil
 
 import click
 
-from wordshell.options import CONTEXT, command, model_option, pass_session
+from wordshell.options import CONTEXT, command, expression_words, model_option, pass_session
+from wordshell.atomic import output_path
 from wordshell.errors import UsageError
 from wordshell.render import isatty
 from wordshell.result import Result
@@ -102,6 +103,7 @@ def _show(session, rows: Result, notes: list[str], out, size, width, height, dra
     save(path, w, h) writes the image; draw_text(w, h, colour) returns the drawing."""
     px = _size(size, width, height, default)           # a bad --size is an error wherever the output goes
     if out:
+        out = str(output_path(out))
         from wordshell.plots.image import image_format
 
         image_format(out)
@@ -142,8 +144,8 @@ def _show_map(session, wm, out, size, width, height, draw) -> Result:
               help="How many neighbours with --neighbours.")
 @click.option("--method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True,
               help="pca: linear, keeps directions (numpy); tsne: keeps neighbourhoods (needs scikit-learn).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for t-SNE.")
-@click.option("--perplexity", type=float, default=None, help="t-SNE perplexity (default: min(30, (n-1)/3)).")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Seed for t-SNE.")
+@click.option("--perplexity", type=click.FloatRange(1, 1000), default=None, help="t-SNE perplexity (default: min(30, (n-1)/3)).")
 @click.option("--raw", is_flag=True, help="Project the raw vectors (default: unit-length, as cosine sees them).")
 @click.option("--skip-unknown", is_flag=True, help="Leave out words not in the vocabulary (listed in a note).")
 @_output_options
@@ -172,7 +174,7 @@ def words(session, words, groups, pairs, neighbours, top, method, seed, perplexi
 
 # -- plot analogy ------------------------------------------------------------------------
 
-@command("analogy")
+@command("analogy", context_settings={"ignore_unknown_options": True})  # "- + -", "-man": expressions
 @click.argument("expression", nargs=-1, required=True)
 @click.option("--top", "-k", type=click.IntRange(1, 50), default=1, show_default=True,
               help="Also plot the next best candidates.")
@@ -193,7 +195,7 @@ def analogy(session, expression, top, raw, out, size, width, height, draw, model
     from wordshell.plots.wordmap import analogy_map
     from wordshell.vectors.expression import parse_expression
 
-    positive, negative = parse_expression(" ".join(expression))
+    positive, negative = parse_expression(expression_words(expression))
     kv = session.vectors(model)
     wm = analogy_map(kv, positive, negative, top, unit=not raw)
     wm.project("pca", unit=not raw)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from wordshell.options import command, model_option, pass_session
+from wordshell.options import command, expression_words, model_option, pass_session
 from wordshell.errors import UsageError
 from wordshell.result import Result
 
@@ -46,7 +46,7 @@ def similar(session, words, negative, top, restrict, model):
                   notes=_oov_notes(kv, [*words, *negative]), styles={1: "bold"})
 
 
-@command("analogy")
+@command("analogy", context_settings={"ignore_unknown_options": True})  # "- + -", "-man": expressions
 @click.argument("expression", nargs=-1, required=True)
 @click.option("--top", "-k", default=5, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--cosmul", is_flag=True, help="Also rank by 3CosMul (Levy & Goldberg 2014).")
@@ -63,7 +63,7 @@ def analogy(session, expression, top, cosmul, expect, restrict, model):
     """
     from wordshell.vectors.expression import parse_expression
 
-    text = " ".join(expression)
+    text = expression_words(expression)
     positive, negative = parse_expression(text)
     kv = session.vectors(model)
     query, exclude = kv.mean_query(positive, negative)

@@ -15,7 +15,7 @@ import lzma
 import os
 import sys
 from pathlib import Path
-from typing import IO, BinaryIO, Iterator
+from typing import IO, BinaryIO, Callable, Iterator
 
 from wordshell.errors import BadInput, NotFound
 
@@ -48,14 +48,16 @@ def check_encoding(encoding: str) -> str:
         raise BadInput(f"unknown encoding {encoding!r}", "try utf-8 or latin-1") from None
 
 
-def iter_lines(raw: BinaryIO, name: str, encoding: str = "utf-8",
-               max_chars: int = MAX_CHARS) -> Iterator[str]:
+def iter_lines(raw: BinaryIO, name: str, encoding: str = "utf-8", max_chars: int = MAX_CHARS,
+               truncate: Callable[[int], None] | None = None) -> Iterator[str]:
     """Decoded lines without their line ending ('\\n' or '\\r\\n').
 
     Raises BadInput on a NUL byte in the first 8 KiB (binary file) or on bytes that are
     not valid in `encoding`, naming the line. Lines are split on b"\\n" before decoding,
-    so this serves ASCII-compatible encodings (UTF-8, Latin-1, cp1252, ...); an over-long
-    line is cut at a space byte, which never falls inside a UTF-8 character.
+    so this serves ASCII-compatible encodings (UTF-8, Latin-1, cp1252, ...). An over-long
+    line is cut at a space byte into several lines (a corpus: text8 is one 100 MB line) or,
+    given `truncate`, kept as ONE line of its first `max_chars` bytes, the rest skipped
+    unread into memory, and `truncate(line_number)` called (records: one line in, one out).
     """
     encoding = check_encoding(encoding)
     if encoding.startswith(("utf-16", "utf-32")):
@@ -69,14 +71,17 @@ def iter_lines(raw: BinaryIO, name: str, encoding: str = "utf-8",
         raise BadInput(f"{name} looks like a binary file, not text")
     lineno = 0
 
-    def decode(data: bytes) -> str:
+    def decode(data: bytes, at: int | None = None) -> str:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as e:
             hint = "pass --encoding latin-1 (or the file's encoding)" if encoding == "utf-8" else None
-            raise BadInput(f"{name}: not valid {encoding} text at line {lineno} "
+            raise BadInput(f"{name}: not valid {encoding} text at line {lineno if at is None else at} "
                            f"(byte 0x{e.object[e.start]:02x})", hint) from None
 
+    if truncate is not None:
+        yield from _truncated_lines(buffered, name, decode, max_chars, truncate)
+        return
     carry = b""
     try:
         while True:
@@ -114,23 +119,54 @@ def iter_lines(raw: BinaryIO, name: str, encoding: str = "utf-8",
         raise BadInput(f"cannot read {name}: {e}") from None
 
 
-def read_lines(path: str | os.PathLike, encoding: str = "utf-8") -> Iterator[str]:
-    """Lines of a (possibly compressed) file; '-' is stdin."""
+def _truncated_lines(buffered, name: str, decode, max_chars: int, truncate) -> Iterator[str]:
+    """iter_lines with `truncate`: every line of the input is one line out, at most max_chars bytes."""
+    lineno = 0
+    try:
+        while True:
+            piece = buffered.readline(max_chars)
+            if not piece:
+                return
+            lineno += 1
+            if not piece.endswith(b"\n") and len(piece) >= max_chars:  # over-long: skip to its end
+                while True:
+                    rest = buffered.readline(1 << 20)
+                    if not rest or rest.endswith(b"\n"):
+                        break
+                cut = len(piece)
+                while cut > 0 and piece[cut - 1] & 0xC0 == 0x80:  # not inside a UTF-8 character
+                    cut -= 1
+                if cut and piece[cut - 1] >= 0xC0:
+                    cut -= 1
+                truncate(lineno)
+                yield decode(piece[:cut], lineno)
+                continue
+            if piece.endswith(b"\n"):
+                piece = piece[:-2] if piece.endswith(b"\r\n") else piece[:-1]
+            yield decode(piece, lineno)
+    except (OSError, EOFError, ValueError) as e:
+        raise BadInput(f"cannot read {name}: {e}") from None
+
+
+def read_lines(path: str | os.PathLike, encoding: str = "utf-8",
+               truncate: Callable[[int], None] | None = None, max_chars: int = MAX_CHARS) -> Iterator[str]:
+    """Lines of a (possibly compressed) file; '-' is stdin. `truncate`: see iter_lines."""
     if str(path) == "-":
-        yield from iter_lines(sys.stdin.buffer, "<stdin>", encoding)
+        yield from iter_lines(sys.stdin.buffer, "<stdin>", encoding, max_chars, truncate=truncate)
         return
     with open_binary(path) as f:
-        yield from iter_lines(f, str(path), encoding)
+        yield from iter_lines(f, str(path), encoding, max_chars, truncate=truncate)
 
 
-def stdin_lines(stream: IO | None = None, encoding: str = "utf-8") -> Iterator[str]:
+def stdin_lines(stream: IO | None = None, encoding: str = "utf-8",
+                truncate: Callable[[int], None] | None = None, max_chars: int = MAX_CHARS) -> Iterator[str]:
     stream = stream if stream is not None else sys.stdin
     raw = getattr(stream, "buffer", None)
     if raw is None:  # a text stream without bytes underneath (tests, REPL)
         for line in stream:
             yield line.rstrip("\r\n")
         return
-    yield from iter_lines(raw, "<stdin>", encoding)
+    yield from iter_lines(raw, "<stdin>", encoding, max_chars, truncate=truncate)
 
 
 def expand_paths(spec: str) -> list[Path]:

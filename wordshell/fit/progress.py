@@ -35,11 +35,14 @@ def _ppl_line(m: dict, improved: bool) -> str:
             f"  {m['elapsed']:.0f}s{'  *best' if improved else ''}")
 
 
-def _acc_line(m: dict, improved: bool, on_train: bool = False) -> str:
-    loss_name = "train-set loss (eval mode)" if on_train else "valid loss"
-    what = "train acc (no validation data)" if on_train else "valid acc"
+def _acc_line(m: dict, improved: bool) -> str:
+    if "train_acc" in m:  # no validation data: the figures are on the training set, and say so
+        what = (f"train-set loss (eval mode) {m['train_eval_loss']:.4f}  "
+                f"train acc (no validation data) {100 * m['train_acc']:.2f}%")
+    else:
+        what = f"valid loss {m['valid_loss']:.4f}  valid acc {100 * m['valid_acc']:.2f}%"
     return (f"epoch {m['epoch']:g}  train loss {m.get('train_loss', float('nan')):.4f}  "
-            f"{loss_name} {m['valid_loss']:.4f}  {what} {100 * m['valid_acc']:.2f}%{'  (best)' if improved else ''}")
+            f"{what}{'  (best)' if improved else ''}")
 
 
 def _f1_line(m: dict, improved: bool) -> str:
@@ -51,9 +54,9 @@ def _f1_line(m: dict, improved: bool) -> str:
 PPL = Metric("valid_ppl", lambda v: round(v, 2), _ppl_line)
 ACC = Metric("valid_acc", lambda v: f"{100 * v:.2f}%", _acc_line)
 # a classifier with no validation data reports its accuracy on the training set, and says so
+ACC_ON_TRAIN = Metric("train_acc", ACC.show, _acc_line)
 # span tags (NER, chunks): entity F1 (exact spans, the CoNLL way), shown x 100 as in the literature
 F1 = Metric("valid_f1", lambda v: f"{100 * v:.2f}", _f1_line)
-ACC_ON_TRAIN = Metric("valid_acc", ACC.show, lambda m, improved: _acc_line(m, improved, on_train=True))
 
 
 class FitProgress:

@@ -150,25 +150,50 @@ def _generate(model, prompt_ids, length, temperature, top_k, top_p, greedy, allo
             logp = torch.log_softmax(last, -1)
             probs = logp.exp()
             entropy = float(-(probs * logp).sum()) / math.log(2)
-            scores = last.clone()
-            if not allow_unk and scores.numel() > 2:
-                scores[1] = -math.inf
-            if greedy or temperature <= 0:
-                i = int(scores.argmax())
-            else:
-                scores = scores / temperature
-                if top_k and top_k < scores.numel():
-                    kth = torch.topk(scores, top_k).values[-1]
-                    scores[scores < kth] = -math.inf
-                if top_p < 1.0:
-                    sorted_scores, order = torch.sort(scores, descending=True)
-                    cum = torch.softmax(sorted_scores, -1).cumsum(-1)
-                    drop = cum - torch.softmax(sorted_scores, -1) >= top_p   # keep the smallest prefix >= p
-                    scores[order[drop]] = -math.inf
-                i = int(torch.multinomial(torch.softmax(scores, -1), 1, generator=generator))
+            dist = sampling_distribution(last, temperature, top_k, top_p, greedy, allow_unk)
+            i = int(dist.argmax()) if int((dist > 0).sum()) == 1 else \
+                int(torch.multinomial(dist, 1, generator=generator))
             yield i, float(probs[i]), entropy
             logits, state = model(torch.tensor([[i]], dtype=torch.long), state)
             last = logits[-1, 0].float()
+
+
+# temperatures below this are greedy: logits / 1e-40 overflow to inf, and the argmax is what they tend to
+GREEDY_BELOW = 1e-4
+
+
+def sampling_distribution(logits, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+                          greedy: bool = False, allow_unk: bool = False):
+    """The distribution the next token is drawn from: logits / temperature, then top-k, then nucleus
+    (top-p); greedy (or a temperature under GREEDY_BELOW) puts all the mass on the argmax. Computed in
+    float64, so a huge temperature gives the uniform distribution instead of inf/nan. <unk> (id 1) gets
+    no mass unless allow_unk.
+
+    >>> import torch
+    >>> sampling_distribution(torch.tensor([0.0, 5.0, 1.0, 2.0]), temperature=1e-40).tolist()
+    [0.0, 0.0, 0.0, 1.0]
+    >>> sampling_distribution(torch.tensor([0.0, 5.0, 1.0, 2.0]), temperature=1e308).tolist()
+    [0.3333333333333333, 0.0, 0.3333333333333333, 0.3333333333333333]
+    """
+    import torch
+
+    scores = logits.double().clone()
+    if not allow_unk and scores.numel() > 2:
+        scores[1] = -math.inf
+    if greedy or temperature < GREEDY_BELOW:
+        out = torch.zeros_like(scores)
+        out[int(scores.argmax())] = 1.0
+        return out
+    scores = scores / temperature
+    if top_k and top_k < scores.numel():
+        kth = torch.topk(scores, top_k).values[-1]
+        scores[scores < kth] = -math.inf
+    if top_p < 1.0:
+        sorted_scores, order = torch.sort(scores, descending=True)
+        p = torch.softmax(sorted_scores, -1)
+        drop = p.cumsum(-1) - p >= top_p   # keep the smallest prefix with mass >= top_p
+        scores[order[drop]] = -math.inf
+    return torch.softmax(scores, -1)
 
 
 # -- scoring -------------------------------------------------------------------------

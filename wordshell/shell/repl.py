@@ -21,6 +21,8 @@ import io
 import os
 import re
 import shlex
+
+import click
 import sys
 import threading
 import time
@@ -86,9 +88,14 @@ def run_line(line: Line, session, root, err: IO[str] | None = None) -> int:
     if line.error:
         error_line(line.error, err)
         return 2
-    if line.help:
-        session.stdout.write(REPL_HELP + "\n")
+    if line.help:  # the shell's own help: its words, then the commands (not the command line's usage)
+        ctx = click.Context(root)
+        width = max(len(n) for n in root.list_commands(ctx))
+        lines = [f"  {n.ljust(width)}  {root.helps.get(n, '')}" for n in root.list_commands(ctx)]
+        session.stdout.write(REPL_HELP + "\nCommands ('help COMMAND' for one; 'help train word2vec' for a "
+                             "subcommand):\n" + "\n".join(lines) + "\n")
         session.stdout.flush()
+        return 0
     return root.execute(line.argv, session)
 
 
@@ -119,6 +126,7 @@ def run_batch(session, root, lines: Iterable[str], keep_going: bool = False) -> 
     Returns 0, or the exit code of the (last) failing line.
     """
     failed = 0
+    session.script = True
     for lineno, text in enumerate(lines, 1):
         line = parse_line(text)
         if line is None:
