@@ -9,7 +9,7 @@ import click
 
 from wordshell.errors import UsageError
 from wordshell.kinds import archs
-from wordshell.options import background_option, command, model_option, pass_session, run_in_background
+from wordshell.options import Duration, background_option, command, model_option, pass_session, run_in_background
 from wordshell.render import FORMATS
 from wordshell.result import Result, Span
 from wordshell.session import Session
@@ -74,7 +74,7 @@ def _read(session, specs, data_format, field, column, encoding, max_tokens):
 @click.option("--word-dropout", type=click.FloatRange(0, 0.9), default=0.05, show_default=True,
               help="The fraction of words read as 'unknown' in training (teaches the unknown-word vector).")
 @click.option("--epochs", type=click.IntRange(1, 10_000), default=30, show_default=True)
-@click.option("--time", "time_", metavar="DURATION", default=None, help="Time budget: 600, 10m, 1h.")
+@click.option("--time", "time_budget", type=Duration(), default=0.0, help="Time budget: 600, 10m, 1h.")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True, help="Sentences per step.")
 @click.option("--lr", type=click.FloatRange(0, 100, min_open=True), default=2e-3, show_default=True)
 @click.option("--optimizer", type=click.Choice(["adam", "adamw", "sgd"]), default="adam", show_default=True)
@@ -83,7 +83,7 @@ def _read(session, specs, data_format, field, column, encoding, max_tokens):
 @click.option("--clip", type=click.FloatRange(0), default=5.0, show_default=True, help="Gradient-norm clipping (0 = off).")
 @click.option("--patience", type=click.IntRange(0), default=6, show_default=True,
               help="Stop after this many epochs without a better dev score (0 = never); the best is kept.")
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True)
 @click.option("--threads", type=click.IntRange(0, 256), default=0, show_default=True, help="CPU threads (0 = auto: timed 1 vs all, re-checked as the load changes).")
 @click.option("--device", default="auto", show_default=True, help="auto | cpu | cuda | cuda:N")
 @click.option("--resume", is_flag=True, help="Continue from ckpt/last (a killed or cut-short run).")
@@ -92,7 +92,7 @@ def _read(session, specs, data_format, field, column, encoding, max_tokens):
 @pass_session
 @click.pass_context
 def train_tagger(ctx, session, name, data, valid_file, background, resume, force, data_format, field, column,
-                 encoding, max_tokens, no_chars, time_, **kw):
+                 encoding, max_tokens, no_chars, time_budget, **kw):
     """Train a sequence tagger (POS, NER, chunks): BiLSTM/BiGRU + character features + CRF.
 
     \b
@@ -100,11 +100,9 @@ def train_tagger(ctx, session, name, data, valid_file, background, resume, force
       train tagger ner --data eng.train --valid eng.testa --vectors w2v
       train tagger chunk --data conll2000 --column 3 --time 10m
     """
-    from wordshell.commands.lm import parse_duration
-
     if session.store.has_model(name) and not force and not resume:  # before a background job starts
         raise UsageError(f"model '{name}' exists", "use --force to replace it, or pick another name")
-    budget = parse_duration(time_)
+    budget = time_budget
     if background:
         return run_in_background(session, name, "tagger")
     from wordshell.tag.train import TaggerOptions, train_tagger as train
@@ -173,7 +171,6 @@ def tag(session, texts, model, file, split, fmt, probs, batch_size, threads, dev
       cat sentences.txt | wordshell tag --model pos > tagged.tsv
       wordshell tag --model pos --format conllu --file test.conllu > predicted.conllu
     """
-    from wordshell.commands.classifier import _input_lines
     from wordshell.render import default_format
     from wordshell.tag import stream
 
@@ -190,6 +187,24 @@ def tag(session, texts, model, file, split, fmt, probs, batch_size, threads, dev
     if out == "table":
         return Result(text=_spans(recs, tagger.span, probs))
     return Result(["tagged"], ([(_slashed(r, probs),) for r in batch] for batch in recs), batched=True)
+
+
+def _input_lines(session, texts, file, encoding):
+    """The lines to tag: the arguments, --file, or stdin (not a terminal's: nothing would come)."""
+    import sys
+
+    from wordshell.corpus import textio
+    from wordshell.render import isatty
+
+    if texts and file:
+        raise UsageError("give sentences as arguments or --file, not both")
+    if texts:
+        return iter(texts)
+    if file and file != "-":
+        return textio.read_lines(file, encoding or "utf-8")
+    if file != "-" and (session.interactive or isatty(sys.stdin)):
+        raise UsageError("nothing to tag", "give sentences as arguments, --file FILE, or pipe lines in")
+    return textio.stdin_lines(sys.stdin, encoding or "utf-8")
 
 
 def _slashed(r: dict, probs: bool) -> str:
