@@ -140,3 +140,13 @@ def test_resume_continues_from_the_checkpoint(ws, tmp_path):
     r = ws("train", "tagger", "t", "--data", data, "--time", "2s", *SMALL)
     assert r.code == 0, r
     assert json.loads((ws.home / "checkpoints" / "t" / "model.json").read_text())["training"]["stopped"] == "time"
+
+
+def test_eval_answers_in_the_gold_datas_scheme(ws, tmp_path):
+    from wordshell.tag.schemes import convert
+
+    data = write(tmp_path / "ner.txt", NER, sep=" ")
+    assert ws("train", "tagger", "ner", "--data", data, "--epochs", "60", *SMALL).code == 0
+    iob2 = [(w, " ".join(convert(t.split(), "iob1", "iob2"))) for w, t in NER]
+    ev = ws("eval", "tagger", "--model", "ner", "--data", write(tmp_path / "iob2.txt", iob2), "--format", "json").json[0]
+    assert ev["accuracy"] == 1.0 and ev["entities"]["overall"]["f1"] == 1.0

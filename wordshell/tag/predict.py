@@ -168,8 +168,14 @@ def evaluate(session, name: str, data, threads: int = 1) -> dict:
     """Token accuracy (all words and those unseen in training), entity P/R/F1 for span tags, confusion."""
     from wordshell.tag.metrics import accuracy, confusion, span_report
 
+    from wordshell.tag.schemes import convert, detect
+
     tagger = session.tagger(name)
     pred, _ = tagger.tag(data.words, threads=threads)
+    if tagger.span:  # gold data in another scheme (IOB2 against a model trained on IOB1): answer in the gold's
+        scheme = detect(data.tags)
+        if scheme and scheme != tagger.scheme:
+            pred = [convert(p, tagger.scheme, scheme) for p in pred]
     unseen = [tagger.unseen(s) for s in data.words]
     rep = {"sentences": len(data), **accuracy(data.tags, pred, unseen)}
     if tagger.span:
