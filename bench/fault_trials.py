@@ -26,7 +26,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from common import OUT, env_for
 

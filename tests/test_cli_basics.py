@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 
 def test_help_lists_commands(ws):

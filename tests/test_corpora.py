@@ -14,7 +14,7 @@ import pytest
 
 from wordshell.corpus import sources as corpora
 from wordshell.corpus.corpus import MAX_SENTENCE
-from wordshell.errors import BadInput, NotFound, Offline
+from wordshell.errors import BadInput
 from wordshell.store import Store
 from wordshell.corpus.tokens import Tokenizer
 

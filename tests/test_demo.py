@@ -41,3 +41,9 @@ def test_classifier_section_runs(ws):
     assert "tour done" in r.out
     # the tour is re-runnable (models are replaced, not refused)
     assert ws("demo", "--only", "classifier").code == 0
+
+
+def test_tagger_section_runs_on_the_bundled_sample(ws):
+    r = ws("demo", "--only", "tagger")
+    assert r.code == 0, r
+    assert "$ wordshell tag 'The judge nominated" in r.out and "The/" in r.out and "judge/" in r.out

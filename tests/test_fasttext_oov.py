@@ -40,8 +40,6 @@ def test_hashes_and_ngrams_equal_gensim():
 def test_trained_fasttext_oov_equals_gensim_model(ws):
     """Train with wordshell, then check the stored buckets reproduce gensim's in-memory model."""
     from wordshell.corpus import sources as corpora
-    from wordshell.vectors.train import EmbeddingConfig, train_embeddings
-    from wordshell.progress import NullProgress
     from wordshell.corpus.tokens import Tokenizer
 
     store = Store(ws.home)

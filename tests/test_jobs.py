@@ -11,7 +11,6 @@ import sys
 import time
 
 import pexpect
-import pytest
 
 from wordshell.jobs.manager import JobManager, read_status
 from wordshell.jobs.worker import JobProgress, JobStatus

@@ -8,11 +8,11 @@ import json
 import numpy as np
 import pytest
 
-from wordshell.errors import CorruptFile, UsageError
+from wordshell.errors import UsageError
 from wordshell.render import Renderer
 from wordshell.result import Result
 from wordshell.atomic import atomic_open, atomic_save_npy, atomic_write
-from wordshell.store import Store, validate_name
+from wordshell.store import validate_name
 
 
 def test_atomic_write_keeps_old_content_on_failure(tmp_path):

@@ -21,14 +21,15 @@ from wordshell.session import Session
 # subcommands live in several modules. The help strings let `--help` list commands
 # without importing them.
 COMMANDS: dict[str, tuple[str | dict, str]] = {
-    "demo": ("wordshell.commands.demo:demo", "A short guided tour: train small models (vectors, LM, classifier) on bundled data and query them."),
+    "demo": ("wordshell.commands.demo:demo", "A short guided tour: train small models (vectors, LM, classifier, tagger) on bundled data and query them."),
     "corpus": ("wordshell.commands.corpus:corpus", "List, add, download and inspect corpora."),
     "train": ({
         "word2vec": "wordshell.commands.embed:train_word2vec",
         "fasttext": "wordshell.commands.embed:train_fasttext",
         "lm": "wordshell.commands.lm:train_lm",
         "classifier": "wordshell.commands.classifier:train_classifier",
-    }, "Train a model (word2vec, fasttext, lm, classifier)."),
+        "tagger": "wordshell.commands.tag:train_tagger",
+    }, "Train a model (word2vec, fasttext, lm, classifier, tagger)."),
     "similar": ("wordshell.commands.query:similar", "Nearest neighbours of words (cosine)."),
     "analogy": ("wordshell.commands.query:analogy", "Solve 'king - man + woman' (3CosAdd, --cosmul)."),
     "similarity": ("wordshell.commands.query:similarity", "Cosine similarity of two words."),
@@ -39,12 +40,14 @@ COMMANDS: dict[str, tuple[str | dict, str]] = {
         "analogies": "wordshell.commands.evaluate:eval_analogies",
         "similarity": "wordshell.commands.evaluate:eval_similarity",
         "classifier": "wordshell.commands.classifier:eval_classifier",
-    }, "Evaluate a model (analogies, similarity, classifier)."),
+        "tagger": "wordshell.commands.tag:eval_tagger",
+    }, "Evaluate a model (analogies, similarity, classifier, tagger)."),
     "models": ("wordshell.commands.models:models", "List, inspect, import, export and remove models."),
     "use": ("wordshell.commands.models:use", "Set the active model (used when --model is not given)."),
     "generate": ("wordshell.commands.generate:generate", "Generate text from a language model."),
     "perplexity": ("wordshell.commands.generate:perplexity", "Perplexity of a text under a language model."),
     "classify": ("wordshell.commands.classifier:classify", "Classify sentences (arguments, --file, or stdin)."),
+    "tag": ("wordshell.commands.tag:tag", "Tag words: part of speech, named entities, chunks (a trained tagger)."),
     "jobs": ("wordshell.commands.jobs:jobs", "Background training jobs: list, watch, log, wait, cancel."),
     "plot": ("wordshell.commands.plot:plot", "Pictures: word maps, analogy arrows, training curves."),
     # the lecture's views on your own models (issue 15)

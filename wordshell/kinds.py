@@ -9,6 +9,8 @@
     classifier  bag-clf      bag      BagClassifier
     classifier  bilstm-clf   bilstm   RNNClassifier                                lstm
     classifier  ...          bigru, rnn
+    tagger      bilstm-tagger bilstm  BiRNNTagger (+ char CNN/BiLSTM, CRF)              lstm
+    tagger      bigru-tagger  bigru   BiRNNTagger                                      gru
 
 A model is rebuilt from its model.json as `build(meta["kind"], meta["config"])` followed by
 `load_state_dict`. Importing this module imports no torch: `models list` and `--help` stay fast.
@@ -25,13 +27,13 @@ from typing import Any
 
 from wordshell.errors import NotFound
 
-FAMILIES = ("vectors", "lm", "classifier")
+FAMILIES = ("vectors", "lm", "classifier", "tagger")
 
 
 @dataclass(frozen=True)
 class Kind:
     name: str                 # stored in model.json "kind"
-    family: str               # vectors | lm | classifier
+    family: str               # vectors | lm | classifier | tagger
     arch: str | None = None   # the --arch value that trains it
     cls: str | None = None    # "module:Class" of the torch module (None: numpy arrays only)
     cell: str | None = None   # recurrent cell: rnn (tanh) | lstm | gru
@@ -49,6 +51,8 @@ _TABLE = [
     Kind("bilstm-clf", "classifier", "bilstm", "wordshell.classify.rnn:RNNClassifier", "lstm"),
     Kind("bigru-clf", "classifier", "bigru", "wordshell.classify.rnn:RNNClassifier", "gru"),
     Kind("rnn-clf", "classifier", "rnn", "wordshell.classify.rnn:RNNClassifier", "rnn"),
+    Kind("bilstm-tagger", "tagger", "bilstm", "wordshell.tag.model:BiRNNTagger", "lstm"),
+    Kind("bigru-tagger", "tagger", "bigru", "wordshell.tag.model:BiRNNTagger", "gru"),
 ]
 KINDS: dict[str, Kind] = {k.name: k for k in _TABLE}
 

@@ -33,9 +33,10 @@ def _with_shared_params(cmd: click.Command, kwargs: dict, init) -> None:
     for k, v in CONTEXT.items():
         settings.setdefault(k, v)
     init(**kwargs)
-    cmd.params.append(click.Option(
-        ["--format", "fmt"], type=click.Choice(FORMATS), default=None, expose_value=False,
-        callback=_set_format, help="Output format (default: table on a terminal, tsv in a pipe)."))
+    if not any("--format" in getattr(p, "opts", ()) for p in cmd.params):  # `tag` has its own (+ conllu, conll)
+        cmd.params.append(click.Option(
+            ["--format", "fmt"], type=click.Choice(FORMATS), default=None, expose_value=False,
+            callback=_set_format, help="Output format (default: table on a terminal, tsv in a pipe)."))
     if not any("--quiet" in getattr(p, "opts", ()) for p in cmd.params):
         cmd.params.append(click.Option(["-q", "--quiet"], is_flag=True, expose_value=False,
                                        callback=_set_quiet, help="No progress bars or notes."))

@@ -179,6 +179,13 @@ class Session:
         name = self.model_name(name, ("classifier",))
         return self.cached("classifier", name, lambda: load_predictor(self.store, name))
 
+    def tagger(self, name: str | None):
+        """The Tagger of a stored sequence tagger (torch), loaded once."""
+        from wordshell.tag.predict import load_tagger
+
+        name = self.model_name(name, ("tagger",))
+        return self.cached("tagger", name, lambda: load_tagger(self.store, name))
+
     # -- jobs -------------------------------------------------------------------
     @property
     def jobs(self):

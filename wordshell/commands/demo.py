@@ -60,6 +60,14 @@ TOUR: list[tuple[str, list[tuple[str, str]]]] = [
         ("classify --model demo-clf 'a charming and beautiful film' 'dull, silly and tedious'",
          "Label and probability per line; 'cat reviews.txt | wordshell classify --model demo-clf' streams a file."),
     ]),
+    ("tagger", [
+        ("train tagger demo-tagger --data ewt-sample --valid-split 0.15 --epochs 30 --batch-size 4 --threads 1 --force",
+         "A BiLSTM part-of-speech tagger with character features, on the 19 sentences of UD English-EWT "
+         "bundled with wordshell (CC BY-SA 4.0): a toy. 'corpus download ud-ewt' fetches the 12,544 "
+         "training sentences ('--data ud-ewt --valid ud-ewt-dev'); eng.train gives an NER tagger the same way."),
+        ("tag 'The judge nominated two people in Washington .' --model demo-tagger",
+         "word/TAG per word; --format json adds offsets, --probs each tag's probability (eval tagger scores one)."),
+    ]),
     ("jobs", [
         ("train word2vec demo-bg --corpus lee --epochs 20 --force --background",
          "Training in a background process: the shell stays free ('jobs' lists it from any terminal)."),
@@ -75,7 +83,7 @@ TOUR: list[tuple[str, list[tuple[str, str]]]] = [
 @click.option("--list", "list_", is_flag=True, help="Print the tour's commands without running them.")
 @pass_session
 def demo(session, only, list_):
-    """A short tour: train small Word2Vec, FastText, LSTM-LM and classifier models on bundled data and query them.
+    """A short tour: train small Word2Vec, FastText, LSTM-LM, classifier and tagger models on bundled data and query them.
 
     Takes about a minute on 2 cores. Every step is an ordinary wordshell command, shown before it runs.
     """

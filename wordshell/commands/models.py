@@ -51,8 +51,8 @@ def _summary(meta: dict) -> str:
         return ", ".join(bits)
     metrics = {**(meta.get("metrics") or {}), **({"params": meta["params"]} if "params" in meta else {})}
     bits = []
-    for k in ("valid_ppl", "valid_acc", "train_acc", "params"):
-        if k in metrics:
+    for k in ("valid_ppl", "valid_acc", "train_acc", "valid_f1", "params"):
+        if metrics.get(k) is not None:
             v = metrics[k]
             bits.append(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}")
     return ", ".join(bits)
@@ -147,7 +147,7 @@ def info(session, name):
     hist = meta.get("history") or []
     if hist:
         first, last = hist[0], hist[-1]
-        for k in ("loss", "train_loss", "valid_ppl", "valid_acc", "train_acc"):
+        for k in ("loss", "train_loss", "valid_ppl", "valid_acc", "train_acc", "valid_f1"):
             if k in first and k in last:
                 rows.append((f"history.{k}", f"{first[k]:.4g} -> {last[k]:.4g} over {len(hist)} evals"))
     for key in ("command", "created", "seed"):

@@ -36,6 +36,9 @@ BUILTIN = {
 # bundled files that are not UTF-8
 BUILTIN_ENCODING = {"polarity": "cp1252", "lee-test": "latin-1"}
 
+_NLTK_DATA = "https://raw.githubusercontent.com/nltk/nltk_data/5db857e6f7df11eabb5e5665836db9ec8df07e28"
+_UD_EWT = "https://raw.githubusercontent.com/UniversalDependencies/UD_English-EWT/r2.14"
+
 CATALOG = {
     "tiny-shakespeare": {
         "url": "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
@@ -65,6 +68,24 @@ CATALOG = {
         "url": "https://raw.githubusercontent.com/pytorch/examples/main/word_language_model/data/wikitext-2/valid.txt",
         "checksum": "md5:d756d22ab2310e7e60c094bea5c5a8eb", "file": "wiki.valid.tokens",
         "description": "WikiText-2 validation (tokenised), 218k tokens"},
+    # -- tagged data (train tagger --data NAME) ---------------------------------------------
+    # CoNLL-2000 chunking from nltk_data, pinned to a commit; the zip's member is extracted
+    "conll2000": {
+        "url": _NLTK_DATA + "/packages/corpora/conll2000.zip", "checksum": "md5:9529b285edd5fe47271da69df1052301",
+        "file": "conll2000.zip", "member": "conll2000/train.txt", "format": "conll",
+        "description": "CoNLL-2000 chunking train (WSJ; 'word POS chunk', IOB2): 8,936 sentences"},
+    "conll2000-test": {
+        "url": _NLTK_DATA + "/packages/corpora/conll2000.zip", "checksum": "md5:9529b285edd5fe47271da69df1052301",
+        "file": "conll2000.zip", "member": "conll2000/test.txt", "format": "conll",
+        "description": "CoNLL-2000 chunking test: 2,012 sentences"},
+    # UD English-EWT (CC BY-SA 4.0), pinned to the release tag r2.14. No checksum yet: it was added on a
+    # machine without access to the files; `download` checks that they read as CoNLL-U instead
+    "ud-ewt": {"url": _UD_EWT + "/en_ewt-ud-train.conllu", "checksum": None, "file": "en_ewt-ud-train.conllu",
+               "format": "conllu", "description": "UD English-EWT r2.14 train (CC BY-SA 4.0): 12,544 sentences, UPOS/XPOS/feats"},
+    "ud-ewt-dev": {"url": _UD_EWT + "/en_ewt-ud-dev.conllu", "checksum": None, "file": "en_ewt-ud-dev.conllu",
+                   "format": "conllu", "description": "UD English-EWT r2.14 dev: 2,001 sentences"},
+    "ud-ewt-test": {"url": _UD_EWT + "/en_ewt-ud-test.conllu", "checksum": None, "file": "en_ewt-ud-test.conllu",
+                    "format": "conllu", "description": "UD English-EWT r2.14 test: 2,077 sentences"},
 }
 
 
@@ -173,8 +194,41 @@ def download(store: Store, name: str, progress=None, force: bool = False) -> Cor
 
     dest = d / entry.get("file", Path(entry["url"]).name)
     fetch(entry["url"], dest, entry.get("checksum"), progress)
+    if entry.get("member"):  # an archive: the corpus is one file inside it
+        dest = _extract(dest, entry["member"])
+    if entry.get("format") == "conllu" and not entry.get("checksum"):
+        _check_conllu(dest)
     return _register(store, Corpus(name, [dest], entry.get("format", "text"), origin=entry["url"],
                                    description=entry.get("description", "")), True)
+
+
+def _extract(archive: Path, member: str) -> Path:
+    """Write `member` of zip `archive` beside it (atomically); the archive stays (its checksum is known)."""
+    import zipfile
+
+    out = archive.with_name(Path(member).name)
+    try:
+        with zipfile.ZipFile(archive) as z, z.open(member) as src, atomic_open(out, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except (zipfile.BadZipFile, KeyError) as e:
+        raise BadInput(f"cannot extract {member} from {archive.name}: {e}") from None
+    return out
+
+
+def _check_conllu(path: Path) -> None:
+    """A download without a checksum must at least read as CoNLL-U (10 tab-separated fields); else it is
+    removed and the download refused."""
+    from wordshell.corpus.textio import read_lines
+
+    try:
+        for n, line in enumerate(read_lines(path)):
+            if line and not line.startswith("#") and line.count("\t") != 9:
+                raise BadInput(f"{path.name} is not CoNLL-U (line {n + 1}); it was not kept")
+            if n > 1000:
+                break
+    except BadInput:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def add(store: Store, name: str, path: str, *, copy: bool = False, fmt: str = "text",

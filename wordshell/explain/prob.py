@@ -114,7 +114,7 @@ def load_context(store, kv) -> Context:
         why = ("it was imported (files of word vectors hold no output vectors)" if kv.meta.get("imported")
                else "it was trained with --no-context-vectors or before they were kept")
         raise BadInput(f"model '{kv.name}' has no context (output) vectors, so P(o|c) cannot be computed: {why}",
-                       f"train one: train word2vec NAME --corpus C")
+                       "train one: train word2vec NAME --corpus C")
     return ctx
 
 

@@ -9,8 +9,8 @@ each evaluation logs.
     line    epoch 1.00 step 100: train loss 5.1533  valid loss 5.1356  ppl 169.97  lr 0.00011
             |grad| 0.84 (max 3.1, clipped 12%)  10s  *best
 
->>> PPL.show(169.971), ACC.show(0.84287)
-(169.97, '84.29%')
+>>> PPL.show(169.971), ACC.show(0.84287), F1.show(0.88123)
+(169.97, '84.29%', '88.12')
 """
 
 from __future__ import annotations
@@ -54,10 +54,18 @@ def _acc_line(m: dict, improved: bool) -> str:
             f"{what}{'  (best)' if improved else ''}")
 
 
+def _f1_line(m: dict, improved: bool) -> str:
+    return (f"epoch {m['epoch']:g}  train loss {m.get('train_loss', float('nan')):.4f}  "
+            f"valid loss {m['valid_loss']:.4f}  valid F1 {100 * m['valid_f1']:.2f}  "
+            f"(token acc {100 * m.get('valid_acc', float('nan')):.2f}%){'  (best)' if improved else ''}")
+
+
 PPL = Metric("valid_ppl", lambda v: round(v, 2), _ppl_line)
 ACC = Metric("valid_acc", lambda v: f"{100 * v:.2f}%", _acc_line)
 # a classifier with no validation data reports its accuracy on the training set, and says so
 ACC_ON_TRAIN = Metric("train_acc", ACC.show, _acc_line)
+# span tags (NER, chunks): entity F1 (exact spans, the CoNLL way), shown x 100 as in the literature
+F1 = Metric("valid_f1", lambda v: f"{100 * v:.2f}", _f1_line)
 
 
 class FitProgress:

@@ -266,8 +266,10 @@ class ShellCompleter(Completer):
         if name == "model" or (top in ("use", "models") and name in ("name", "names")
                                and path[-1] != "import"):
             return "model"
-        if name == "corpus":
-            return "corpus"
+        if name == "corpus" or (top in ("train", "eval") and name in ("data", "valid_file")):
+            return "corpus"  # labelled/tagged data: a corpus or catalog name (ud-ewt, conll2000) or a path
+        if name == "vectors" and top == "train":
+            return "model"
         if top == "corpus" and name in ("name", "names") and path[-1] != "add":
             return "corpus-name"
         if isinstance(p.type, click.Choice):

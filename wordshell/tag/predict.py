@@ -1,0 +1,188 @@
+"""A stored tagger at work: load it once, tag batches of sentences, evaluate it on gold data.
+
+    load_tagger(store, name) -> Tagger      model.json + vocab.txt + chars.txt + weights.safetensors
+    Tagger.tag(sentences)                   tags in the data's own scheme (+ marginal probabilities)
+    tokenize(text, split)                   words with character offsets (for raw text lines)
+    evaluate(session, name, data)           accuracy, accuracy on unseen words, entity P/R/F1, confusion
+
+Sentences are sorted by length and run in batches of 128 (little padding); the order is restored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+import numpy as np
+
+from wordshell.errors import CorruptFile, UsageError
+from wordshell.kinds import family_of
+
+# PTB-like words: abbreviations (U.S.) and numbers (1,000.5) kept whole; clitics split off afterwards
+# (do|n't, it|'s) by `_clitics`, which is cheaper than a look-ahead tried at every letter
+_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|\d+(?:[.,:/]\d+)*|\w+(?:[-'’]\w+)*|\S")
+_SPACE = re.compile(r"\S+")
+_CLITICS = ("n't", "'s", "'re", "'ll", "'ve", "'m", "'d", "n’t", "’s", "’re", "’ll", "’ve", "’m", "’d")
+
+
+def _clitics(w: str, s: int, e: int) -> list[tuple[str, int, int]]:
+    low = w.lower()
+    for c in _CLITICS:
+        if low.endswith(c) and len(w) > len(c):
+            k = e - len(c)
+            return [(w[:-len(c)], s, k), (w[-len(c):], k, e)]
+    return [(w, s, e)]
+
+
+def tokenize(text: str, split: str = "ptb") -> list[tuple[str, int, int]]:
+    """(word, start, end) character offsets of the words of `text`.
+
+    >>> [w for w, _, _ in tokenize("I don't live in the U.S., it's 1,000.5 miles away.")]
+    ['I', 'do', "n't", 'live', 'in', 'the', 'U.S.', ',', 'it', "'s", '1,000.5', 'miles', 'away', '.']
+    >>> tokenize("New  York", "whitespace")
+    [('New', 0, 3), ('York', 5, 9)]
+    """
+    if split == "whitespace":
+        return [(m.group(), *m.span()) for m in _SPACE.finditer(text)]
+    out = []
+    for m in _TOKEN.finditer(text):
+        w = m.group()
+        if "'" in w or "’" in w:
+            out += _clitics(w, *m.span())
+        else:
+            out.append((w, *m.span()))
+    return out
+
+
+class Tagger:
+    def __init__(self, meta: dict, encoder, model):
+        import torch
+
+        from wordshell.tag.schemes import convert
+
+        self.torch, self.meta, self.encoder, self.model = torch, meta, encoder, model
+        self.tags = list(meta["config"]["tags"])        # what the model outputs (BIOES for span tags)
+        self.scheme = meta.get("scheme")                # the data's scheme: answers are written in it
+        self.max_tokens = int(meta.get("max_tokens") or 500)
+        self._convert = convert
+        self.device = "cpu"
+
+    def to(self, device: str) -> "Tagger":
+        """Run on `device` (cpu, cuda, cuda:N); BadInput when it is not there."""
+        from wordshell.fit.config import resolve_device
+
+        device = resolve_device(device)
+        if device != self.device:
+            self.model.to(device)
+            self.device = device
+        return self
+
+    @property
+    def span(self) -> bool:
+        return self.scheme is not None
+
+    def tag(self, sentences: Sequence[Sequence[str]], probs: bool = False, threads: int = 1,
+            batch: int = 128) -> tuple[list[list[str]], list[list[float]] | None]:
+        """(tags per sentence in the data's scheme, marginal probability of each tag or None).
+
+        `threads`: CPU threads for this call (restored after: a shell's training keeps its own)."""
+        torch = self.torch
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            return self._tag(sentences, probs, batch)
+        finally:
+            torch.set_num_threads(before)
+
+    def _tag(self, sentences, probs: bool, batch: int):
+        from wordshell.tag.task import Encoded
+
+        torch = self.torch
+        out_tags: list = [[] for _ in sentences]
+        out_probs: list | None = [[] for _ in sentences] if probs else None
+        keep = [i for i, s in enumerate(sentences) if s]
+        if not keep:
+            return out_tags, out_probs
+        data = Encoded(self.encoder, [sentences[i] for i in keep], None)
+        order = np.argsort(-data.lengths, kind="stable")
+        with torch.inference_mode():
+            # char features once per distinct form of all the sentences, then the BiLSTM in batches of
+            # `batch` (128 sentences ran fastest on one core: larger batches fall out of the cache)
+            dev = self.device
+            feats = self.model.char_features(torch.from_numpy(data.chars).to(dev))
+            for s in range(0, len(order), batch):
+                idx = order[s:s + batch]
+                words, forms, _, _ = data.batch(idx, local=False)
+                words, forms = words.to(dev), forms.to(dev)
+                if probs:
+                    best, marg = self.model.probs(words, forms, None, feats)
+                    p = marg.gather(2, best.unsqueeze(2)).squeeze(2).cpu().numpy()
+                else:
+                    best = self.model.decode(words, forms, None, feats)
+                best = best.cpu().numpy()
+                for r, j in enumerate(idx):
+                    n = int(data.lengths[j])
+                    i = keep[j]
+                    tags = [self.tags[k] for k in best[r, :n]]
+                    out_tags[i] = self._convert(tags, "bioes", self.scheme) if self.span else tags
+                    if probs:
+                        out_probs[i] = [round(float(x), 4) for x in p[r, :n]]
+        return out_tags, out_probs
+
+    def unseen(self, words: Sequence[str]) -> list[bool]:
+        """True for each word the training data never had (vocabulary from --vectors does not count)."""
+        known = self.encoder.word_index
+        limit = int(self.meta.get("data_vocab") or len(self.encoder.words))
+        return [known.get(self.encoder.norm(w), 1 << 62) - 2 >= limit for w in words]
+
+
+def load_tagger(store, name: str) -> Tagger:
+    """The Tagger of stored model `name` (torch; weights loaded, eval mode)."""
+    from wordshell.fit.weights import load_weights
+    from wordshell.kinds import build
+    from wordshell.tag.vocab import TagEncoder
+
+    meta = dict(store.model_meta(name))
+    meta["name"] = name
+    if family_of(meta.get("kind")) != "tagger":
+        raise UsageError(f"model '{name}' is a {meta.get('kind')} model, not a tagger",
+                         "train one with 'train tagger NAME --data train.conllu'")
+    d = store.model_dir(name)
+    try:
+        encoder = TagEncoder.load(d, meta["config"]["tags"], bool(meta.get("lowercase", True)))
+    except FileNotFoundError as e:
+        raise CorruptFile(f"model '{name}' is incomplete: {e.filename} is missing") from None
+    path = d / "weights.safetensors"
+    if not path.is_file():
+        raise CorruptFile(f"model '{name}' is incomplete: weights.safetensors is missing")
+    model = build(meta["kind"], meta["config"])
+    try:
+        model.load_state_dict(load_weights(path)[0])
+    except (RuntimeError, KeyError) as e:
+        raise CorruptFile(f"model '{name}': cannot load weights: {str(e)[:200]}") from None
+    model.eval()
+    return Tagger(meta, encoder, model)
+
+
+def evaluate(session, name: str, data, threads: int = 1) -> dict:
+    """Token accuracy (all words and those unseen in training), entity P/R/F1 for span tags, confusion."""
+    from wordshell.tag.metrics import accuracy, confusion, span_report
+
+    from wordshell.tag.schemes import convert, detect
+
+    tagger = session.tagger(name)
+    pred, _ = tagger.tag(data.words, threads=threads)
+    if tagger.span:  # gold data in another scheme (IOB2 against a model trained on IOB1): answer in the gold's
+        scheme = detect(data.tags)
+        if scheme and scheme != tagger.scheme:
+            pred = [convert(p, tagger.scheme, scheme) for p in pred]
+    unseen = [tagger.unseen(s) for s in data.words]
+    rep = {"sentences": len(data), **accuracy(data.tags, pred, unseen)}
+    if tagger.span:
+        rep["entities"] = span_report(data.tags, pred)
+    labels = sorted({t for s in data.tags for t in s} | {t for s in pred for t in s}, key=lambda t: (t == "O", t))
+    rep["labels"] = labels
+    rep["confusion"] = confusion(data.tags, pred, labels)
+    unknown = sorted({t for s in data.tags for t in s} - set(tagger.meta.get("tagset") or labels))
+    rep["unknown_tags"] = unknown
+    return rep
