@@ -149,3 +149,25 @@ def test_train_lm_stores_norms_and_plot_grad_norm(tmp_path):
     r = run_cli(home, "plot", "training", "c25", "--metric", "grad_norm", "--x", "epoch", "--format", "json")
     curves = {json.loads(line)["curve"] for line in r.stdout.splitlines()}
     assert curves == {"mean", "max"}, r.output
+
+
+def test_sparse_gradients_count_as_their_dense_gradient():
+    """The bag classifier's embeddings have sparse gradients (repeated rows): the norm is the dense one's,
+    and clipping scales them as it scales the dense ones."""
+    import torch
+
+    from wordshell.fit.gradients import clip_with_norm, total_norm
+
+    torch.manual_seed(0)
+    emb = torch.nn.Embedding(10, 4, sparse=True)
+    lin = torch.nn.Linear(4, 1)
+    lin(emb(torch.tensor([1, 3, 3, 7])).sum(0)).sum().backward()   # row 3 twice: uncoalesced duplicates
+    params = list(emb.parameters()) + list(lin.parameters())
+    dense = [emb.weight.grad.to_dense(), lin.weight.grad, lin.bias.grad]
+    expect = float(torch.sqrt(sum((g.double() ** 2).sum() for g in dense)))
+    norm = total_norm(params)
+    assert abs(float(norm) - expect) < 1e-5 * expect
+    clip_with_norm(params, expect / 2, norm)
+    after = float(torch.sqrt(sum((g.double() ** 2).sum() for g in
+                                 [emb.weight.grad.to_dense(), lin.weight.grad, lin.bias.grad])))
+    assert abs(after - expect / 2) < 1e-4 * expect

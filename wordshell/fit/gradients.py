@@ -30,11 +30,13 @@ from dataclasses import dataclass, field
 def total_norm(params):
     """The global L2 norm of the gradients of `params` (a 0-d tensor; not synchronised to the host).
 
-    This is the norm `torch.nn.utils.clip_grad_norm_` computes and compares with max_norm.
+    This is the norm `torch.nn.utils.clip_grad_norm_` computes and compares with max_norm. A sparse
+    gradient (the bag classifier's embeddings) counts by its coalesced values: the norm of the dense
+    gradient it stands for.
     """
     import torch
 
-    grads = [p.grad for p in params if p.grad is not None]
+    grads = [p.grad.coalesce().values() if p.grad.is_sparse else p.grad for p in params if p.grad is not None]
     if not grads:
         return torch.zeros(())
     return torch.nn.utils.get_total_norm(grads, 2.0)
@@ -44,7 +46,12 @@ def clip_with_norm(params, max_norm: float, norm) -> None:
     """Scale the gradients by max_norm / norm when norm > max_norm (clip_grad_norm_'s second half)."""
     import torch
 
-    torch.nn.utils.clip_grads_with_norm_([p for p in params if p.grad is not None], max_norm, norm)
+    grads = [p for p in params if p.grad is not None and not p.grad.is_sparse]
+    torch.nn.utils.clip_grads_with_norm_(grads, max_norm, norm)
+    scale = torch.clamp(max_norm / (norm + 1e-6), max=1.0)
+    for p in params:
+        if p.grad is not None and p.grad.is_sparse:
+            p.grad.mul_(scale)
 
 
 @dataclass
