@@ -34,10 +34,10 @@ import json, sys, time
 from gensim.models import FastText, Word2Vec
 from gensim.models.word2vec import LineSentence
 path, kind, epochs, workers = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-evaluate, oov = sys.argv[5] == "eval", json.loads(sys.argv[6])
+evaluate, oov, seed = sys.argv[5] == "eval", json.loads(sys.argv[6]), int(sys.argv[7])
 cls = FastText if kind == "fasttext" else Word2Vec
 kw = dict(vector_size=100, window=5, min_count=5, sg=int(kind != "cbow"), negative=5, hs=0, sample=1e-3,
-          workers=workers, seed=1)
+          workers=workers, seed=seed)
 if kind == "fasttext":
     kw.update(min_n=3, max_n=6, bucket=200000)
 m = cls(**kw)
@@ -64,21 +64,22 @@ def evaluate(kv) -> dict:
     return {"analogy": 100 * acc, "ws353": 100 * (ws[1].statistic if hasattr(ws[1], "statistic") else ws[1][0])}
 
 
-def gensim_run(home, path, kind, epochs, workers, evaluate: bool) -> dict:
+def gensim_run(home, path, kind, epochs, workers, evaluate: bool, seed: int = 1) -> dict:
     oov = OOV_WORDS if kind == "fasttext" else []
     p = subprocess.run([sys.executable, "-c", PEER, str(path), kind, str(epochs), str(workers),
-                        "eval" if evaluate else "-", json.dumps(oov)], env=env_for(home), capture_output=True, text=True)
+                        "eval" if evaluate else "-", json.dumps(oov), str(seed)], env=env_for(home),
+                       capture_output=True, text=True)
     if p.returncode:
         sys.exit(f"gensim failed: {p.stderr[-2000:]}")
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def torch_run(home, path, kind, epochs, args) -> dict:
+def torch_run(home, path, kind, epochs, args, seed: int = 1) -> dict:
     name = f"torch-{kind}"
     cmd = ["train", "fasttext" if kind == "fasttext" else "word2vec", name, "--corpus", str(path),
            "--split", "whitespace", "--cased", "--engine", "torch", "--device", args.device,
            "--cbow" if kind == "cbow" else "--sg", "--epochs", str(epochs), "--force", "-q",
-           *[f"--{k.replace('_', '-')}={v}" for k, v in SETTINGS.items()]]
+           *[f"--{k.replace('_', '-')}={v}" for k, v in {**SETTINGS, "seed": seed}.items()]]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
     if args.batch_words:
@@ -126,6 +127,36 @@ def repeated(path: Path, times: int, limit: int, dest: Path) -> tuple[Path, int]
     return dest, len(text.split()) * times
 
 
+def seeds(home, path, kind, args, out) -> None:
+    """Seeds 1..N of both engines, alternating: per-seed figures, means, and each engine's spread."""
+    import statistics
+
+    runs = {"gensim": [], "torch": []}
+    for seed in range(1, args.seeds + 1):
+        g = gensim_run(home, path, kind, args.epochs, args.gensim_workers, True, seed)
+        g.pop("oov", None)
+        o = torch_run(home, path, kind, args.epochs, args, seed)
+        o.update(evaluate(load_ours(o.pop("dir"))))
+        runs["gensim"].append(g)
+        runs["torch"].append(o)
+        print(f"{kind:8s} seed {seed}: gensim analogy {g['analogy']:6.2f} ws353 {g['ws353']:6.2f} "
+              f"{g['words_per_sec']:>9,.0f} w/s | torch analogy {o['analogy']:6.2f} ws353 {o['ws353']:6.2f} "
+              f"{o['words_per_sec']:>9,.0f} w/s", flush=True)
+    summary = {}
+    for engine, rs in runs.items():
+        summary[engine] = {m: {"mean": statistics.fmean(r[m] for r in rs), "min": min(r[m] for r in rs),
+                               "max": max(r[m] for r in rs)} for m in ("analogy", "ws353", "words_per_sec")}
+    out["quality"][kind] = {"runs": runs, "summary": summary}
+    g, o = summary["gensim"], summary["torch"]
+    print(f"{kind:8s} mean of {args.seeds} seeds: gensim analogy {g['analogy']['mean']:6.2f} "
+          f"({g['analogy']['min']:.2f}-{g['analogy']['max']:.2f}) ws353 {g['ws353']['mean']:6.2f} "
+          f"({g['ws353']['min']:.2f}-{g['ws353']['max']:.2f}) | torch analogy {o['analogy']['mean']:6.2f} "
+          f"({o['analogy']['min']:.2f}-{o['analogy']['max']:.2f}) ws353 {o['ws353']['mean']:6.2f} "
+          f"({o['ws353']['min']:.2f}-{o['ws353']['max']:.2f}) | diff analogy "
+          f"{o['analogy']['mean'] - g['analogy']['mean']:+.2f} ws353 {o['ws353']['mean'] - g['ws353']['mean']:+.2f} "
+          f"(goal within 1.5) speed {o['words_per_sec']['mean'] / g['words_per_sec']['mean']:.3f}x", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=None, help="default: ../shared/data/wikitext-2/wiki.train.tokens")
@@ -139,6 +170,8 @@ def main():
     ap.add_argument("--speed-repeat", type=int, default=0, help="skip-gram speed on the data repeated N times")
     ap.add_argument("--speed-epochs", type=int, default=1)
     ap.add_argument("--json", default=None, help="write the figures here too")
+    ap.add_argument("--seeds", type=int, default=1, help="seeds 1..N for both engines: means, and each "
+                    "engine's own seed-to-seed spread (how much of a difference is noise)")
     args = ap.parse_args()
     data = Path(args.data) if args.data else shared("wikitext-2/wiki.train.tokens")
     home = OUT / "ws-torch-w2v"
@@ -148,6 +181,9 @@ def main():
     print(f"data: {path}  machine: {machine()}  device: {args.device}", flush=True)
     out = {"machine": machine(), "device": args.device, "quality": {}, "speed": None}
     for kind in [k for k in args.kinds.split(",") if k]:
+        if args.seeds > 1:
+            seeds(home, path, kind, args, out)
+            continue
         g = gensim_run(home, path, kind, args.epochs, args.gensim_workers, True)
         o = torch_run(home, path, kind, args.epochs, args)
         o.update(evaluate(load_ours(o["dir"])))

@@ -25,6 +25,15 @@ FORMATS = ("table", "tsv", "json")
 STYLES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "orange": "38;5;208"}
 
 
+def human_bytes(n: float) -> str:
+    """1.5 KB, 23.4 MB: sizes in tables (binary units, as du -h)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
 def paint(text: str, style: str, on: bool = True) -> str:
     """`text` in `style` (a STYLES name) when `on`, else as it is."""
     return f"\x1b[{STYLES[style]}m{text}\x1b[0m" if on and text else text

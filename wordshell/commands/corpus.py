@@ -23,7 +23,7 @@ def corpus(ctx):
 def list_corpora(session, available):
     """Corpora in the workspace, the bundled samples, and (with --available) the download catalog."""
     from wordshell.corpus import sources as corpora
-    from wordshell.commands.models import human_bytes
+    from wordshell.render import human_bytes
     from wordshell.corpus.corpus import cached_stats
     from wordshell.corpus.tokens import Tokenizer
 
@@ -97,7 +97,7 @@ def download(session, name, force):
 def info(session, name, top, encoding, **tok):
     """Tokens, types, sentences, size and the most frequent words of a corpus."""
     from wordshell.corpus import sources as corpora
-    from wordshell.commands.models import human_bytes
+    from wordshell.render import human_bytes
 
     tokenizer = tokenizer_from(tok)
     progress = session.progress()

@@ -6,8 +6,10 @@ import os
 
 import click
 
-from wordshell.options import command, group, pass_session
+from wordshell.commands.pretrained import download, imported_message, index
 from wordshell.errors import UsageError
+from wordshell.options import command, group, pass_session
+from wordshell.render import human_bytes
 from wordshell.result import Result, message
 
 
@@ -29,14 +31,6 @@ def _size(path) -> int:
             except OSError:
                 pass
     return total
-
-
-def human_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GB"
 
 
 def _summary(meta: dict) -> str:
@@ -243,19 +237,6 @@ def import_(session, path, name, vformat, limit, dtype, skip_bad, lowercase, for
     return imported_message(meta, name)
 
 
-def imported_message(meta: dict, name: str):
-    """The one-line answer of an import (and of a download), with what was dropped as notes."""
-    extra = f", n-grams {meta['min_n']}-{meta['max_n']} in {meta['bucket']:,} buckets" if meta.get("bucket") else ""
-    imp = meta["imported"]
-    dtype = f", {imp['dtype']}" if imp.get("dtype", "float32") != "float32" else ""
-    r = message(f"imported {meta['vocab_size']:,} vectors of {meta['dim']} dims as '{name}' "
-                f"({imp['format']}{extra}{dtype}) in {imp['seconds']:.1f} s", model=name,
-                words=meta["vocab_size"], dim=meta["dim"], duplicates=imp.get("duplicates", 0),
-                skipped=imp.get("skipped", 0))
-    r.notes = list(meta.get("notes") or [])
-    return r
-
-
 import_.name = "import"
 
 
@@ -289,7 +270,6 @@ def export(session, name, path, vformat):
 for _c in (list_models, info, rm, import_, export):
     models.add_command(_c)
 
-from wordshell.commands.pretrained import download, index  # noqa: E402  (its own module)
 
 models.add_command(download)
 models.add_command(index)

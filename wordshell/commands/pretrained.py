@@ -8,12 +8,11 @@ import click
 
 from wordshell.errors import UsageError
 from wordshell.options import command, pass_session
+from wordshell.render import human_bytes
 from wordshell.result import Result, message
 
 
 def _size(n) -> str:
-    from wordshell.commands.models import human_bytes
-
     return human_bytes(n) if n else "?"
 
 
@@ -82,8 +81,6 @@ def download(session, name, list_, lang, as_, limit, dtype, keep, force):
         if not keep:
             dest.unlink(missing_ok=True)
     session.forget(model)
-    from wordshell.commands.models import imported_message
-
     r = imported_message(meta, model)
     r.notes.append(f"license: {e.get('license')}")
     if keep:
@@ -125,3 +122,16 @@ def index(session, name, nlist, target, drop):
     session.forget(name)
     return message(f"indexed {info['words']:,} words of '{name}' in {info['seconds']:.0f} s: {info['nlist']} lists, "
                    f"{info['nprobe']} scanned per query, recall@10 {info['recall_at_10']:.3f}", model=name, **info)
+
+
+def imported_message(meta: dict, name: str):
+    """The one-line answer of an import (and of a download), with what was dropped as notes."""
+    extra = f", n-grams {meta['min_n']}-{meta['max_n']} in {meta['bucket']:,} buckets" if meta.get("bucket") else ""
+    imp = meta["imported"]
+    dtype = f", {imp['dtype']}" if imp.get("dtype", "float32") != "float32" else ""
+    r = message(f"imported {meta['vocab_size']:,} vectors of {meta['dim']} dims as '{name}' "
+                f"({imp['format']}{extra}{dtype}) in {imp['seconds']:.1f} s", model=name,
+                words=meta["vocab_size"], dim=meta["dim"], duplicates=imp.get("duplicates", 0),
+                skipped=imp.get("skipped", 0))
+    r.notes = list(meta.get("notes") or [])
+    return r
