@@ -2,11 +2,11 @@
 
     python bench/fault_trials.py [--trials 20] [--seed 1]
 
-Each trial starts a real `wordshell train ...` (word2vec, fasttext, lm, classifier in turn; every other
-trial with --force over an existing model) and kills it with SIGKILL: half of the trials while it
-trains (at a random moment between 10 % and 90 % of an undisturbed run, measured first), half while it
-saves (the moment its first temp file or checkpoint appears in the folder it builds, polled every few
-milliseconds), then checks:
+Each trial starts a real `wordshell train ...` (word2vec, fasttext, lm, classifier in turn; each kind
+meets every case: new or --force over an existing model, killed while training or while saving; 10 of
+20 trials are --force) and kills it with SIGKILL: while it trains (at a random moment between 10 %
+and 90 % of an undisturbed run, measured first) or while it saves (the moment its first temp file or
+checkpoint appears in the folder it builds, polled every few milliseconds), then checks:
     lost          a --force trial whose previous model no longer answers exactly as before
     unloadable    a model.json whose model does not load and answer (similar / generate / classify)
     stray temps   `*.tmp` files left in checkpoints/ once the next run of that name has finished
@@ -79,8 +79,11 @@ def main():
     lost = unloadable = stray = 0
     kinds = list(KINDS)
     for i in range(a.trials):
+        # every kind meets the four cases (new / --force x killed training / saving) once in 16 trials;
+        # trials 17-20 give each kind one more case, two of them --force: 10 of 20 trials are --force
         kind = kinds[i % len(kinds)]
-        force = i % 2 == 1
+        case = (i // 4 + (i % 4 if i >= 16 else 0)) % 4
+        force = case % 2 == 1
         name = f"t{i}-{kind}"
         train = fill(KINDS[kind][0], name)
         before = None
@@ -89,7 +92,7 @@ def main():
             assert r.returncode == 0, r.stderr
             before = answer(home, kind, name)
             train = train + ["--force"]
-        saving = (i // 2) % 2 == 1
+        saving = case >= 2
         build_dir = home / "checkpoints" / (f".{name}.next" if force else name)
         p = subprocess.Popen([sys.executable, "-m", "wordshell", *train], env=env_for(home),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
