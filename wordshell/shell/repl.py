@@ -311,8 +311,8 @@ def _set_tty_mode(stream, mode) -> None:
 
     A job message printed above the prompt (prompt_toolkit's run_in_terminal: cooked, then raw again)
     while the prompt exits can leave the terminal raw; Ctrl-C is then a key in the input, not a SIGINT,
-    and a foreground training cannot be stopped (the likely cause of a Ctrl-C lost in a loaded CI run).
-    One tcsetattr per command."""
+    and a foreground training cannot be stopped. One tcsetattr per command. (It did not cure the first
+    Ctrl-C lost in fresh-clone CI runs: docs/ARCHITECTURE.md, the shell, "An open question".)"""
     if mode is None:
         return
     try:
