@@ -247,7 +247,6 @@ class Shell:
         if self.watcher:
             self.watcher.start()
         threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
-        cooked = _tty_mode(sys.stdin)  # the terminal's own mode, before any prompt
         try:
             while True:
                 try:
@@ -261,7 +260,6 @@ class Shell:
                     continue
                 if line.stop:
                     break
-                _set_tty_mode(sys.stdin, cooked)
                 try:
                     run_line(line, self.session, self.root)
                 except KeyboardInterrupt:  # between click and the renderer: still just a cancel
@@ -294,33 +292,6 @@ class Shell:
         else:
             self.session.stdout.write(f"left running: {names}; 'wordshell jobs' shows them\n")
             self.session.stdout.flush()
-
-
-def _tty_mode(stream):
-    """The terminal's termios attributes, or None (not a terminal, no termios)."""
-    try:
-        import termios
-
-        return termios.tcgetattr(stream.fileno())
-    except Exception:
-        return None
-
-
-def _set_tty_mode(stream, mode) -> None:
-    """Commands run in the terminal's own mode, whatever the prompt left behind.
-
-    A job message printed above the prompt (prompt_toolkit's run_in_terminal: cooked, then raw again)
-    while the prompt exits can leave the terminal raw; Ctrl-C is then a key in the input, not a SIGINT,
-    and a foreground training cannot be stopped. One tcsetattr per command. (It did not cure the first
-    Ctrl-C lost in fresh-clone CI runs: docs/ARCHITECTURE.md, the shell, "An open question".)"""
-    if mode is None:
-        return
-    try:
-        import termios
-
-        termios.tcsetattr(stream.fileno(), termios.TCSANOW, mode)
-    except Exception:
-        pass
 
 
 def _warm_up() -> None:
