@@ -41,7 +41,7 @@ def test_catalog_has_the_tagged_sets_pinned():
     assert "/r2.14/" in CATALOG["ud-ewt"]["url"] and CATALOG["ud-ewt-test"]["format"] == "conllu"
 
 
-def test_conll2000_zip_member_is_downloaded_checked_and_read(ws, workspace, http_dir, tmp_path, monkeypatch):
+def test_conll2000_zip_member_is_downloaded_checked_and_read(ws, workspace, http_dir, tmp_path, monkeypatch):  # noqa: F811 (a fixture)
     root, base = http_dir
     data = zipped({"conll2000/README": "x", "conll2000/train.txt": CHUNKS})
     (root / "conll2000.zip").write_bytes(data)
@@ -56,7 +56,7 @@ def test_conll2000_zip_member_is_downloaded_checked_and_read(ws, workspace, http
     assert r.code == 0, r
 
 
-def test_tampered_archive_and_missing_member(workspace, http_dir, tmp_path, monkeypatch):
+def test_tampered_archive_and_missing_member(workspace, http_dir, tmp_path, monkeypatch):  # noqa: F811 (a fixture)
     root, base = http_dir
     data = zipped({"conll2000/train.txt": CHUNKS})
     (root / "c.zip").write_bytes(data)
@@ -70,7 +70,7 @@ def test_tampered_archive_and_missing_member(workspace, http_dir, tmp_path, monk
         read_tagged(Store(workspace), ["nomember"])
 
 
-def test_ewt_style_conllu_without_checksum_must_read_as_conllu(workspace, http_dir, tmp_path, monkeypatch):
+def test_ewt_style_conllu_without_checksum_must_read_as_conllu(workspace, http_dir, tmp_path, monkeypatch):  # noqa: F811 (a fixture)
     root, base = http_dir
     (root / "ok.conllu").write_text(CONLLU)
     (root / "html.conllu").write_text("<html>\n<body>rate limited</body>\n")
