@@ -5,7 +5,8 @@
     tokenize(text, split)                   words with character offsets (for raw text lines)
     evaluate(session, name, data)           accuracy, accuracy on unseen words, entity P/R/F1, confusion
 
-Sentences are sorted by length and run in batches of 128 (little padding); the order is restored.
+Sentences are sorted by length and run in batches of 256 (on the CPU through infer.py: nothing padded enters
+the recurrence); the order is restored.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class Tagger:
         self.max_tokens = int(meta.get("max_tokens") or 500)
         self._convert = convert
         self.device = "cpu"
+        self._encoder = None
 
     def to(self, device: str) -> "Tagger":
         """Run on `device` (cpu, cuda, cuda:N); BadInput when it is not there."""
@@ -82,7 +84,7 @@ class Tagger:
         return self.scheme is not None
 
     def tag(self, sentences: Sequence[Sequence[str]], probs: bool = False, threads: int = 1,
-            batch: int = 128) -> tuple[list[list[str]], list[list[float]] | None]:
+            batch: int = 256) -> tuple[list[list[str]], list[list[float]] | None]:
         """(tags per sentence in the data's scheme, marginal probability of each tag or None).
 
         `threads`: CPU threads for this call (restored after: a shell's training keeps its own)."""
@@ -106,19 +108,22 @@ class Tagger:
         data = Encoded(self.encoder, [sentences[i] for i in keep], None)
         order = np.argsort(-data.lengths, kind="stable")
         with torch.inference_mode():
-            # char features once per distinct form of all the sentences, then the BiLSTM in batches of
-            # `batch` (128 sentences ran fastest on one core: larger batches fall out of the cache)
+            # char features once per distinct form of all the sentences; on the CPU the first layer's input
+            # projection too (infer.py), then the BiLSTM in batches of `batch` sentences
             dev = self.device
             feats = self.model.char_features(torch.from_numpy(data.chars).to(dev))
+            fast = self._fast()
+            proj = fast.project(torch.from_numpy(data.form_words), feats) if fast else None
             for s in range(0, len(order), batch):
                 idx = order[s:s + batch]
                 words, forms, _, _ = data.batch(idx, local=False)
                 words, forms = words.to(dev), forms.to(dev)
+                em = fast.emissions(proj, forms.numpy(), data.lengths[idx]) if fast else None
                 if probs:
-                    best, marg = self.model.probs(words, forms, None, feats)
+                    best, marg = self.model.probs(words, forms, None, feats, em)
                     p = marg.gather(2, best.unsqueeze(2)).squeeze(2).cpu().numpy()
                 else:
-                    best = self.model.decode(words, forms, None, feats)
+                    best = self.model.decode(words, forms, None, feats, em)
                 best = best.cpu().numpy()
                 for r, j in enumerate(idx):
                     n = int(data.lengths[j])
@@ -128,6 +133,16 @@ class Tagger:
                     if probs:
                         out_probs[i] = [round(float(x), 4) for x in p[r, :n]]
         return out_tags, out_probs
+
+    def _fast(self):
+        """infer.FastEncoder on the CPU (None on CUDA: cuDNN's packed LSTM is the fast path there)."""
+        if self.device != "cpu":
+            return None
+        if self._encoder is None:
+            from wordshell.tag.infer import FastEncoder
+
+            self._encoder = FastEncoder(self.model)
+        return self._encoder
 
     def unseen(self, words: Sequence[str]) -> list[bool]:
         """True for each word the training data never had (vocabulary from --vectors does not count)."""

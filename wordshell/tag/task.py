@@ -34,7 +34,8 @@ class Encoded:
         self.form_of = np.fromiter((index.setdefault(w, len(index)) for w in flat), dtype=np.int64,
                                    count=len(flat))                          # (N,) token -> form
         forms = list(index)
-        self.words = encoder.word_ids(forms)[self.form_of] if forms else np.zeros(0, np.int64)   # (N,)
+        self.form_words = encoder.word_ids(forms) if forms else np.zeros(0, np.int64)           # (U,)
+        self.words = self.form_words[self.form_of]                                              # (N,)
         self.chars = encoder.char_ids(forms) if forms else np.zeros((0, 1), np.int64)           # (U, C)
         self.char_len = (self.chars != 0).sum(1)                             # (U,)
         self.tags = encoder.tag_ids([t for s in tags for t in s]) if tags is not None else None
