@@ -164,6 +164,12 @@ class RootGroup(LazyGroup):
         code = handle_errors(go, session)
         if code == 0 and isinstance(holder.get("rv"), int):  # the REPL/batch mode's exit code
             code = holder["rv"]
+        # Everything is written. Freezing the heap spares the exit a last cyclic collection over every object
+        # the imports made: after `import torch` that took ~1 s here (3.7 -> 2.7 s median for `import torch`
+        # alone). Files are closed and flushed as before; only unreachable cycles are left to the OS.
+        import gc
+
+        gc.freeze()
         sys.exit(code)
 
 

@@ -179,8 +179,9 @@ def tag(session, texts, model, file, split, fmt, probs, batch_size, threads, dev
     if fmt in ("conllu", "conll"):
         return Result(text=(line + "\n" for batch in stream.conll_lines(tagger, lines, fmt, probs, batch_size, threads)
                             for line in batch))
-    recs = stream.records(tagger, lines, split, probs, batch_size, threads)
     out = session.fmt or default_format(session.stdout)
+    # character offsets are shown only with entities (JSON, and the terminal's coloured spans)
+    recs = stream.records(tagger, lines, split, probs, batch_size, threads, offsets=tagger.span and out != "tsv")
     if out == "json":
         keys = ["text", "tokens", "tags"] + (["probs"] if probs else []) + (["entities"] if tagger.span else [])
         return Result(keys, (_json_rows(batch, probs, tagger.span) for batch in recs), keys=keys, batched=True)

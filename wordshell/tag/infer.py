@@ -98,29 +98,36 @@ class FastEncoder:
 
     def _run(self, layer: int, table: torch.Tensor, rows: torch.Tensor, n: np.ndarray, off: np.ndarray) -> torch.Tensor:
         """(2, N, H) the states of one bidirectional layer. Step t's inputs (2, b, G) are the rows
-        rows[2 off_t : 2 off_t + 2 b] of table (2, R, G) seen flat (2R, G): forward ones, then backward."""
+        rows[2 off_t : 2 off_t + 2 b] of table (2, R, G) seen flat (2R, G): forward ones, then backward.
+
+        No tensor is allocated inside the loop (every op writes into the step's own buffers or rows of
+        `out`): a thousand steps of fresh 1 MB tensors cost more in page faults than in arithmetic. The
+        state h of step t-1 is read back from `out` (its first b rows: the sentences still running)."""
         _, _, w_hh, b_hn = self.w[layer]
         H, B, G = self.H, int(n[0]), table.shape[2]
         flat = table.reshape(-1, G)
         out = table.new_empty(2, int(off[-1]), H)
-        h = table.new_zeros(2, B, H)
+        xbuf = table.new_empty(2 * B * G)
+        ghbuf = table.new_empty(2 * B * G) if self.cell == "gru" else None
         c = table.new_zeros(2, B, H) if self.cell == "lstm" else None
+        zero = table.new_zeros(2, B, H)
         for t in range(len(n)):
             b, a = int(n[t]), int(off[t])
-            x = flat.index_select(0, rows[2 * a:2 * (a + b)]).view(2, b, G)
-            hb = h[:, :b]
-            if c is not None:
-                s = torch.sigmoid(torch.baddbmm(x, hb, w_hh))       # (2, b, 4H): i f g o (g doubled)
-                cb = torch.addcmul(s[..., H:2 * H] * c[:, :b], s[..., :H], s[..., 2 * H:3 * H].mul(2).sub_(1))
-                c[:, :b] = cb
-                hn = s[..., 3 * H:] * torch.sigmoid(cb.mul(2)).mul_(2).sub_(1)
-            else:
-                gh = torch.baddbmm(b_hn, hb, w_hh)                 # (2, b, 3H): W_h{r,z,n} h (+ b_hn, n doubled)
-                rz = torch.sigmoid(x[..., :2 * H] + gh[..., :2 * H])
-                nn_ = torch.sigmoid(torch.addcmul(x[..., 2 * H:], rz[..., :H], gh[..., 2 * H:])).mul_(2).sub_(1)
-                hn = torch.addcmul(nn_, rz[..., H:], hb - nn_)
-            h[:, :b] = hn
-            out[:, a:a + b] = hn
+            x = torch.index_select(flat, 0, rows[2 * a:2 * (a + b)], out=xbuf[:2 * b * G].view(2 * b, G)).view(2, b, G)
+            hb = zero[:, :b] if t == 0 else out[:, int(off[t - 1]):int(off[t - 1]) + b]
+            v = out[:, a:a + b]
+            if c is not None:                                     # x: i f g o (g doubled)
+                x.baddbmm_(hb, w_hh).sigmoid_()
+                i, f, g, o = x.split(H, dim=2)
+                g.mul_(2).sub_(1).mul_(i)                         # i * tanh(g)
+                cb = c[:, :b]
+                cb.mul_(f).add_(g)                                # c = f c + i tanh(g)
+                v.copy_(cb).mul_(2).sigmoid_().mul_(2).sub_(1).mul_(o)   # h = o tanh(c)
+            else:                                                 # x: r z n (n doubled, like b_hn and W_hn)
+                gh = torch.baddbmm(b_hn, hb, w_hh, out=ghbuf[:2 * b * G].view(2, b, G))
+                rz = x[..., :2 * H].add_(gh[..., :2 * H]).sigmoid_()
+                nn_ = x[..., 2 * H:].add_(gh[..., 2 * H:].mul_(rz[..., :H])).sigmoid_().mul_(2).sub_(1)
+                v.copy_(hb).sub_(nn_).mul_(rz[..., H:]).add_(nn_)  # h = n + z (h - n)
         return out
 
 

@@ -35,14 +35,27 @@ def _clitics(w: str, s: int, e: int) -> list[tuple[str, int, int]]:
     return [(w, s, e)]
 
 
-def tokenize(text: str, split: str = "ptb") -> list[tuple[str, int, int]]:
-    """(word, start, end) character offsets of the words of `text`.
+def tokenize(text: str, split: str = "ptb", offsets: bool = True) -> list[tuple[str, int | None, int | None]]:
+    """(word, start, end) character offsets of the words of `text`; `offsets=False`: (word, None, None),
+    twice as fast (re.findall, no match objects) for output that shows no offsets.
 
     >>> [w for w, _, _ in tokenize("I don't live in the U.S., it's 1,000.5 miles away.")]
     ['I', 'do', "n't", 'live', 'in', 'the', 'U.S.', ',', 'it', "'s", '1,000.5', 'miles', 'away', '.']
     >>> tokenize("New  York", "whitespace")
     [('New', 0, 3), ('York', 5, 9)]
+    >>> tokenize("don't go", offsets=False)
+    [('do', None, None), ("n't", None, None), ('go', None, None)]
     """
+    if not offsets:
+        if split == "whitespace":
+            return [(w, None, None) for w in text.split()]
+        out = []
+        for w in _TOKEN.findall(text):
+            if "'" in w or "’" in w:
+                out += [(x, None, None) for x, _, _ in _clitics(w, 0, len(w))]
+            else:
+                out.append((w, None, None))
+        return out
     if split == "whitespace":
         return [(m.group(), *m.span()) for m in _SPACE.finditer(text)]
     out = []
@@ -53,6 +66,37 @@ def tokenize(text: str, split: str = "ptb") -> list[tuple[str, int, int]]:
         else:
             out.append((w, *m.span()))
     return out
+
+
+class FormCache:
+    """Word ids and char features of the word forms a Tagger has seen (a stream of batches repeats most
+    of its forms: 10,000 sentences have 38,000 per-batch forms but 12,000 distinct ones). Holds at most
+    `cap` forms (20 MB of features at 100,000 x 50); past that it starts again."""
+
+    def __init__(self, encoder, model, device: str, cap: int = 100_000):
+        self.encoder, self.model, self.device, self.cap = encoder, model, device, cap
+        self.index: dict[str, int] = {}
+        self.words = np.zeros(0, dtype=np.int64)
+        self.feats = None
+
+    def rows(self, tokens: list[str]) -> np.ndarray:
+        """(N,) the row of each token's form, computing word ids and char features of the new forms."""
+        import torch
+
+        index = self.index
+        new = list(dict.fromkeys(w for w in tokens if w not in index))
+        if new and len(index) + len(new) > self.cap:
+            index.clear()
+            self.words, self.feats = np.zeros(0, dtype=np.int64), None
+            new = list(dict.fromkeys(tokens))
+        if new:
+            base = len(index)
+            index.update(zip(new, range(base, base + len(new))))
+            self.words = np.concatenate([self.words, self.encoder.word_ids(new)])
+            feats = self.model.char_features(torch.from_numpy(self.encoder.char_ids(new)).to(self.device))
+            if feats is not None:
+                self.feats = feats if self.feats is None else torch.cat([self.feats, feats])
+        return np.fromiter((index[w] for w in tokens), dtype=np.int64, count=len(tokens))
 
 
 class Tagger:
@@ -68,6 +112,7 @@ class Tagger:
         self._convert = convert
         self.device = "cpu"
         self._encoder = None
+        self._forms = None
 
     def to(self, device: str) -> "Tagger":
         """Run on `device` (cpu, cuda, cuda:N); BadInput when it is not there."""
@@ -97,36 +142,49 @@ class Tagger:
             torch.set_num_threads(before)
 
     def _tag(self, sentences, probs: bool, batch: int):
-        from wordshell.tag.task import Encoded
-
         torch = self.torch
         out_tags: list = [[] for _ in sentences]
         out_probs: list | None = [[] for _ in sentences] if probs else None
         keep = [i for i, s in enumerate(sentences) if s]
         if not keep:
             return out_tags, out_probs
-        data = Encoded(self.encoder, [sentences[i] for i in keep], None)
-        order = np.argsort(-data.lengths, kind="stable")
+        lengths = np.array([len(sentences[i]) for i in keep], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)])
+        if self._forms is None or self._forms.device != self.device:
+            self._forms = FormCache(self.encoder, self.model, self.device)
+        rows = self._forms.rows([w for i in keep for w in sentences[i]])      # (N,) each token's form
+        used, local = np.unique(rows, return_inverse=True)                    # this call's forms
+        local = local.reshape(-1)
+        word_of = self._forms.words[used]
+        order = np.argsort(-lengths, kind="stable")
         with torch.inference_mode():
-            # char features once per distinct form of all the sentences; on the CPU the first layer's input
-            # projection too (infer.py), then the BiLSTM in batches of `batch` sentences
+            # char features come from the cache (once per form ever seen); on the CPU the first layer's
+            # input projection once per form of this call (infer.py); then batches of `batch` sentences
             dev = self.device
-            feats = self.model.char_features(torch.from_numpy(data.chars).to(dev))
+            feats = self._forms.feats[torch.from_numpy(used).to(dev)] if self._forms.feats is not None else None
             fast = self._fast()
-            proj = fast.project(torch.from_numpy(data.form_words), feats) if fast else None
+            proj = fast.project(torch.from_numpy(word_of), feats) if fast else None
             for s in range(0, len(order), batch):
                 idx = order[s:s + batch]
-                words, forms, _, _ = data.batch(idx, local=False)
-                words, forms = words.to(dev), forms.to(dev)
-                em = fast.emissions(proj, forms.numpy(), data.lengths[idx]) if fast else None
+                n_i = lengths[idx]
+                B, T = len(idx), int(n_i.max())
+                row = np.repeat(np.arange(B), n_i)
+                col = np.arange(int(n_i.sum())) - np.repeat(np.cumsum(n_i) - n_i, n_i)
+                pos = starts[idx][row] + col
+                forms = np.zeros((B, T), dtype=np.int64)
+                forms[row, col] = local[pos]
+                words = np.zeros((B, T), dtype=np.int64)
+                words[row, col] = word_of[local[pos]]
+                words_t, forms_t = torch.from_numpy(words).to(dev), torch.from_numpy(forms).to(dev)
+                em = fast.emissions(proj, forms, n_i) if fast else None
                 if probs:
-                    best, marg = self.model.probs(words, forms, None, feats, em)
+                    best, marg = self.model.probs(words_t, forms_t, None, feats, em)
                     p = marg.gather(2, best.unsqueeze(2)).squeeze(2).cpu().numpy()
                 else:
-                    best = self.model.decode(words, forms, None, feats, em)
+                    best = self.model.decode(words_t, forms_t, None, feats, em)
                 best = best.cpu().numpy()
                 for r, j in enumerate(idx):
-                    n = int(data.lengths[j])
+                    n = int(lengths[j])
                     i = keep[j]
                     tags = [self.tags[k] for k in best[r, :n]]
                     out_tags[i] = self._convert(tags, "bioes", self.scheme) if self.span else tags
