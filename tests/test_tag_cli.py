@@ -4,6 +4,9 @@ format; bad input is one line and a non-zero exit."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -51,6 +54,20 @@ def test_tiny_tagger_overfits_and_tags_in_every_format(ws, pos_model, tmp_path):
     assert first == ["the\tDET\tDET", "cat\tNOUN\tNOUN", "sleeps\tVERB\tVERB"]
     info = ws("models", "info", "pos", "--format", "json").json[0]
     assert info["family"] == "tagger" and info["kind"] == "bilstm-tagger" and info["metrics"]["valid_acc"] == 1.0
+
+
+def test_tag_and_eval_on_the_cpu_do_not_import_torch(ws, pos_model):
+    """The CPU forward pass runs in numpy (tag/infer.py): `import torch` alone costs 2-3 s."""
+    probe = ("import sys, json\n"
+             "from wordshell.cli import main\n"
+             "try:\n    main(sys.argv[1:])\n"
+             "except SystemExit as e:\n    sys.stderr.write('CODE=%s TORCH=%s\\n' % (e.code, 'torch' in sys.modules))\n")
+    env = {**os.environ, "WORDSHELL_HOME": str(ws.home)}
+    for args, stdin in ((["tag", "--model", "pos"], "the cat sleeps\na dog runs\n"),
+                        (["eval", "tagger", "--model", "pos", "--data", pos_model, "--format", "json"], "")):
+        p = subprocess.run([sys.executable, "-c", probe, *args], input=stdin, capture_output=True, text=True, env=env)
+        assert "CODE=0 TORCH=False" in p.stderr, p.stderr
+    assert p.stdout and json.loads(p.stdout.splitlines()[0])["accuracy"] == 1.0
 
 
 def test_ner_tagger_answers_in_the_datas_scheme_with_offsets(ws, tmp_path):

@@ -180,7 +180,7 @@ class Session:
         return self.cached("classifier", name, lambda: load_predictor(self.store, name))
 
     def tagger(self, name: str | None):
-        """The Tagger of a stored sequence tagger (torch), loaded once."""
+        """The Tagger of a stored sequence tagger (numpy on the CPU, torch on CUDA), loaded once."""
         from wordshell.tag.predict import load_tagger
 
         name = self.model_name(name, ("tagger",))

@@ -91,6 +91,27 @@ def load_tensors(path: str | os.PathLike, device: str = "cpu") -> tuple[dict, di
     return tensors, meta
 
 
+def load_arrays(path: str | os.PathLike) -> tuple[dict, dict]:
+    """(numpy arrays, meta) from a file written by `save_tensors`, without importing torch."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"no such checkpoint: {path}")
+    meta = read_meta(path)
+    try:
+        arrays = load_file(str(path))
+        with open(path, "rb") as f:
+            (n,) = struct.unpack("<Q", f.read(8))
+            header = json.loads(f.read(n).decode("utf-8"))
+    except (SafetensorError, OSError, ValueError, TypeError) as e:
+        raise CorruptFile(f"{path} is corrupt ({e})") from None
+    for name, target in json.loads((header.get("__metadata__") or {}).get("aliases", "{}")).items():
+        arrays[name] = arrays[target]
+    return arrays, meta
+
+
 # -- model weights ----------------------------------------------------------------
 
 def save_weights(model, path: str | os.PathLike, meta: dict | None = None) -> None:

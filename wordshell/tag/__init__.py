@@ -7,7 +7,8 @@
     model.py     BiRNNTagger + TaggerConfig (kinds: bilstm-tagger, bigru-tagger)
     task.py      the Task fit() trains: batches, loss, dev accuracy / entity F1
     train.py     `train tagger`: TaggerOptions, the run, saving
-    predict.py   Tagger (load, tag batches), tokenize with offsets, evaluate
+    predict.py   Tagger (load, tag batches), FormCache, tokenize with offsets, evaluate
+    infer.py     the forward pass in numpy (the CPU path: no torch import), Viterbi, marginals
     stream.py    `tag`'s engine: input in batches, rows or CoNLL lines out, in order, flat memory
     metrics.py   accuracy (and on unseen words), span P/R/F1 (conlleval's rules), confusion
 """

@@ -1,142 +1,284 @@
-"""The tagger's encoder at inference time: nn.LSTM's numbers, with a third of the work on the CPU.
+"""A stored tagger on the CPU in numpy: the torch model's numbers without importing torch.
 
-`tag` spends nearly all its time in the BiLSTM. Two things make the packed nn.LSTM do more than it must:
+`import torch` alone takes 2.3-2.9 s on the 2-core VM of bench/, half of what tagging 10,000 sentences
+may take in all (issue 14: 2,000 sentences/s, whole process). The forward pass of a trained tagger is a
+few matrix products, so `tag` and `eval tagger` on the CPU run it here from weights.safetensors (read
+with safetensors.numpy); torch is imported only to train, or to tag on CUDA (nn.LSTM with cuDNN).
 
+It also does less work than the packed nn.LSTM:
   1. The first layer's input projection W_ih [word vector; char features] + b depends only on the word
-     form, and a batch of 1,000 sentences has ~19,000 tokens but ~4,000 distinct forms. So it is
-     computed once per form (both directions in one matrix product) and gathered for each token:
-     with 150 inputs and 100 hidden units that is 60 % of the LSTM's multiply-adds, done 5x less often.
-  2. Both directions run in one loop: sentences sorted longest first, step t moves the forward
-     direction to token t and the backward one to token L-1-t of every sentence longer than t, which
-     is always a prefix of the batch, so each step is one batched matrix product (2, b, H) x (2, H, G)
-     and a few elementwise ops on contiguous rows, nothing padded.
+     form, so it is computed once per distinct form of a call (~4,000 forms for ~19,000 tokens in a
+     1,000-line batch; 60 % of a 100-unit LSTM's multiply-adds) and gathered per token. The char
+     BiLSTM does the same per character.
+  2. Both directions run in one loop over length-sorted sentences: step t moves the forward direction
+     to token t and the backward one to token L-1-t of every sentence longer than t, always a prefix of
+     the batch; one product per direction and step, nothing padded, no array allocated in the loop.
+  3. Every gate is one sigmoid; tanh(x) = 2 sigmoid(2x) - 1, with the rows that feed a tanh (LSTM g,
+     GRU n) doubled once at load.
+States are stored "packed": step t's b rows at [off_t, off_t + b). Token p of sentence i finds its
+forward state at off_p + i and its backward state at off_{L_i-1-p} + i.
 
-States are stored "packed": step t's b rows at [off_t, off_t + b). A token (p, i) finds its forward
-state at off_p + i and its backward state at off_{L_i-1-p} + i. Layers past the first take the
-previous layer's outputs, projected per token. Eval mode only (no dropout). tests/test_tag_infer.py
-checks emissions against the model's own packed nn.LSTM/GRU for every architecture.
+tests/test_tag_infer.py checks emissions, char features, Viterbi and marginals against the torch model
+(every cell, depth, char model, CRF or softmax).
 
-    enc = FastEncoder(model)
-    proj = enc.project(form_words, feats)        (2, U, G) the first layer's input, per distinct form
-    em = enc.emissions(proj, forms, lengths)     (B, T, K) the same as model.emissions(...)
+    net = Net(config, arrays)                    arrays: the state dict as float32 numpy arrays
+    feats = net.char_features(chars)             (U, F) per distinct form, or None
+    proj = net.project(form_words, feats)        (2, U, G) the first layer's input, per form
+    em = net.emissions(proj, forms, lengths)     (B, T, K)
+    net.decode(em, lengths) / net.marginals(em, lengths)
 """
 
 from __future__ import annotations
 
 import numpy as np
-import torch
+
+def sigmoid_(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)) in place."""
+    np.negative(x, out=x)
+    np.exp(x, out=x)
+    x += 1.0
+    np.reciprocal(x, out=x)
+    return x
 
 
-class FastEncoder:
-    def __init__(self, model):
-        c = model.config
-        self.model, self.cell, self.layers, self.H = model, c.cell, c.layers, c.hidden
-        H, rnn = c.hidden, model.rnn
-        # tanh(x) = 2 sigmoid(2x) - 1: torch's CPU sigmoid is 3-4x faster per element than its tanh, so
-        # the rows that feed a tanh (LSTM: g; GRU: n) are doubled here and every gate is one sigmoid
-        tanh_rows = slice(2 * H, 3 * H)
-        self.w = []                                     # per layer: W_ih^T (2, In, G), b (2, 1, G), W_hh^T (2, H, G), GRU's b_hn
-        for layer in range(c.layers):
-            get = [lambda n, s=s: getattr(rnn, f"{n}_l{layer}{s}").detach().clone() for s in ("", "_reverse")]
-            w_ih, w_hh = torch.stack([g("weight_ih") for g in get]), torch.stack([g("weight_hh") for g in get])
-            b_ih, b_hh = torch.stack([g("bias_ih") for g in get]), torch.stack([g("bias_hh") for g in get])
-            for t in (w_ih, w_hh, b_ih, b_hh):
-                t[:, tanh_rows] *= 2
-            if self.cell == "lstm":                     # both biases fold into the input side
-                b, b_hn = b_ih + b_hh, None
-            else:                                       # GRU: b_hn sits inside r * (W_hn h + b_hn)
-                b = b_ih.clone()
-                b[:, :2 * H] += b_hh[:, :2 * H]
-                b_hn = torch.cat([torch.zeros(2, 1, 2 * H), b_hh[:, None, 2 * H:]], dim=2)   # (2, 1, 3H)
-            self.w.append((w_ih.transpose(1, 2).contiguous(), b[:, None, :].contiguous(),
-                           w_hh.transpose(1, 2).contiguous(), b_hn))
-        out = model.out
-        self.out_w = out.weight.detach().t().contiguous()  # (2H, K)
-        self.out_b = out.bias.detach()
+class BiRNN:
+    """One bidirectional LSTM/GRU layer's weights, both directions stacked, tanh rows doubled."""
 
-    def project(self, form_words: torch.Tensor, feats: torch.Tensor | None) -> torch.Tensor:
-        """(2, U, G): the first layer's input projection of each distinct form, both directions."""
-        x = self.model.embed(form_words)
-        if feats is not None:
-            x = torch.cat([x, feats], dim=1)
-        w_ih, b, _, _ = self.w[0]
-        return torch.baddbmm(b, x.unsqueeze(0).expand(2, -1, -1), w_ih)
+    def __init__(self, arrays: dict, prefix: str, layer: int, cell: str, hidden: int):
+        H = hidden
+        get = lambda n: np.stack([arrays[f"{prefix}{n}_l{layer}{s}"] for s in ("", "_reverse")]).astype(np.float32)
+        w_ih, w_hh, b_ih, b_hh = get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
+        for a in (w_ih, w_hh, b_ih, b_hh):
+            a[:, 2 * H:3 * H] *= 2
+        self.cell, self.H = cell, H
+        if cell == "lstm":                              # both biases fold into the input side
+            b, self.b_hn = b_ih + b_hh, None
+        else:                                           # GRU: b_hn sits inside r * (W_hn h + b_hn)
+            b = b_ih.copy()
+            b[:, :2 * H] += b_hh[:, :2 * H]
+            self.b_hn = np.ascontiguousarray(b_hh[:, None, 2 * H:])        # (2, 1, H)
+        self.w_ih = np.ascontiguousarray(w_ih.transpose(0, 2, 1))           # (2, In, G)
+        self.w_hh = np.ascontiguousarray(w_hh.transpose(0, 2, 1))           # (2, H, G)
+        self.b = b[:, None, :]                                              # (2, 1, G)
 
-    def emissions(self, proj: torch.Tensor, forms: np.ndarray, lengths: np.ndarray) -> torch.Tensor:
-        """(B, T, K) tag scores of B sentences: forms (B, T) each token's form (row of `proj`), lengths (B,)."""
-        B = len(lengths)
-        order = np.argsort(-lengths, kind="stable")
-        L = lengths[order]
-        T = int(L[0])
-        n = (L[None, :] > np.arange(T)[:, None]).sum(1)            # (T,) sentences still running at step t
-        off = np.concatenate([[0], np.cumsum(n)])                  # packed rows of step t: [off_t, off_t + n_t)
-        N = int(off[-1])
-        # packed order: step t, sentence i < n_t; it reads token t forward and token L_i-1-t backward
-        step = np.repeat(np.arange(T), n)
-        sent = np.arange(N) - off[step]
-        pos_f, pos_b = step, L[sent] - 1 - step
-        # sentence order: sentence i (sorted), token p -> its rows in the packed forward / backward states
-        starts = np.concatenate([[0], np.cumsum(L)[:-1]])
-        s_sent = np.repeat(np.arange(B), L)
-        s_pos = np.arange(N) - starts[s_sent]
-        rf = torch.from_numpy(off[s_pos] + s_sent)
-        rb = torch.from_numpy(off[L[s_sent] - 1 - s_pos] + s_sent)
-        fsorted = forms[order]
-        table, rows_f, rows_b = proj, fsorted[sent, pos_f], fsorted[sent, pos_b]
-        for layer in range(self.layers):
-            if layer:                                  # the previous layer's output per token, projected
-                z = torch.cat([h[0].index_select(0, rf), h[1].index_select(0, rb)], dim=1)     # (N, 2H)
-                w_ih, b, _, _ = self.w[layer]
-                table = torch.baddbmm(b, z.unsqueeze(0).expand(2, -1, -1), w_ih)           # (2, N, G) sentence order
-                rows_f, rows_b = starts[sent] + pos_f, starts[sent] + pos_b
-            h = self._run(layer, table, _step_rows(rows_f, rows_b + table.shape[1], n, off), n, off)
-        z = torch.cat([h[0].index_select(0, rf), h[1].index_select(0, rb)], dim=1)             # (N, 2H)
-        em = torch.addmm(self.out_b, z, self.out_w)                                            # (N, K)
-        out = em.new_zeros(B, T, em.shape[1])
-        out[torch.from_numpy(order[s_sent]), torch.from_numpy(s_pos)] = em
-        return out
+    def project(self, x: np.ndarray) -> np.ndarray:
+        """(2, R, G) = x (R, In) W_ih^T + b, for each direction."""
+        return np.matmul(x[None], self.w_ih) + self.b
 
-    def _run(self, layer: int, table: torch.Tensor, rows: torch.Tensor, n: np.ndarray, off: np.ndarray) -> torch.Tensor:
-        """(2, N, H) the states of one bidirectional layer. Step t's inputs (2, b, G) are the rows
-        rows[2 off_t : 2 off_t + 2 b] of table (2, R, G) seen flat (2R, G): forward ones, then backward.
-
-        No tensor is allocated inside the loop (every op writes into the step's own buffers or rows of
-        `out`): a thousand steps of fresh 1 MB tensors cost more in page faults than in arithmetic. The
-        state h of step t-1 is read back from `out` (its first b rows: the sentences still running)."""
-        _, _, w_hh, b_hn = self.w[layer]
+    def run(self, table: np.ndarray, rows: np.ndarray, n: np.ndarray, off: np.ndarray) -> np.ndarray:
+        """(2, N, H) states. Step t's inputs are rows[2 off_t : 2 off_t + 2 b] of table (2, R, G) seen
+        flat (2R, G): b forward rows, then b backward rows. h of step t-1 is read back from `out`."""
         H, B, G = self.H, int(n[0]), table.shape[2]
         flat = table.reshape(-1, G)
-        out = table.new_empty(2, int(off[-1]), H)
-        xbuf = table.new_empty(2 * B * G)
-        ghbuf = table.new_empty(2 * B * G) if self.cell == "gru" else None
-        c = table.new_zeros(2, B, H) if self.cell == "lstm" else None
-        zero = table.new_zeros(2, B, H)
+        out = np.empty((2, int(off[-1]), H), dtype=np.float32)
+        xbuf = np.empty(2 * B * G, dtype=np.float32)
+        gbuf = np.empty(2 * B * G, dtype=np.float32)
+        lstm = self.cell == "lstm"
+        c = np.zeros((2, B, H), dtype=np.float32)
+        zero = np.zeros((2, B, H), dtype=np.float32)
         for t in range(len(n)):
             b, a = int(n[t]), int(off[t])
-            x = torch.index_select(flat, 0, rows[2 * a:2 * (a + b)], out=xbuf[:2 * b * G].view(2 * b, G)).view(2, b, G)
+            x = xbuf[:2 * b * G].reshape(2, b, G)
+            np.take(flat, rows[2 * a:2 * (a + b)], axis=0, out=x.reshape(2 * b, G))
             hb = zero[:, :b] if t == 0 else out[:, int(off[t - 1]):int(off[t - 1]) + b]
+            gh = gbuf[:2 * b * G].reshape(2, b, G)
+            for d in (0, 1):
+                np.matmul(hb[d], self.w_hh[d], out=gh[d])
             v = out[:, a:a + b]
-            if c is not None:                                     # x: i f g o (g doubled)
-                x.baddbmm_(hb, w_hh).sigmoid_()
-                i, f, g, o = x.split(H, dim=2)
-                g.mul_(2).sub_(1).mul_(i)                         # i * tanh(g)
+            if lstm:                                    # x: i f g o (g doubled)
+                x += gh
+                sigmoid_(x)
+                i, f, g, o = x[..., :H], x[..., H:2 * H], x[..., 2 * H:3 * H], x[..., 3 * H:]
+                g *= 2
+                g -= 1
+                g *= i                                  # i tanh(g)
                 cb = c[:, :b]
-                cb.mul_(f).add_(g)                                # c = f c + i tanh(g)
-                v.copy_(cb).mul_(2).sigmoid_().mul_(2).sub_(1).mul_(o)   # h = o tanh(c)
-            else:                                                 # x: r z n (n doubled, like b_hn and W_hn)
-                gh = torch.baddbmm(b_hn, hb, w_hh, out=ghbuf[:2 * b * G].view(2, b, G))
-                rz = x[..., :2 * H].add_(gh[..., :2 * H]).sigmoid_()
-                nn_ = x[..., 2 * H:].add_(gh[..., 2 * H:].mul_(rz[..., :H])).sigmoid_().mul_(2).sub_(1)
-                v.copy_(hb).sub_(nn_).mul_(rz[..., H:]).add_(nn_)  # h = n + z (h - n)
+                cb *= f
+                cb += g                                 # c = f c + i tanh(g)
+                np.multiply(cb, 2, out=v)
+                sigmoid_(v)
+                v *= 2
+                v -= 1
+                v *= o                                  # h = o tanh(c)
+            else:                                       # x: r z n (n doubled, like W_hn and b_hn)
+                rz = x[..., :2 * H]
+                rz += gh[..., :2 * H]
+                sigmoid_(rz)
+                hn = gh[..., 2 * H:]
+                hn += self.b_hn
+                hn *= rz[..., :H]
+                nn_ = x[..., 2 * H:]
+                nn_ += hn
+                sigmoid_(nn_)
+                nn_ *= 2
+                nn_ -= 1                                # n = tanh(x_n + r (W_hn h + b_hn))
+                np.subtract(hb, nn_, out=v)
+                v *= rz[..., H:]
+                v += nn_                                # h = n + z (h - n)
         return out
 
 
-def _step_rows(rows_f: np.ndarray, rows_b: np.ndarray, n: np.ndarray, off: np.ndarray) -> torch.Tensor:
-    """(2N,) the packed rows of both directions interleaved by step: step t's n_t forward rows, then its
-    n_t backward rows, at [2 off_t, 2 off_t + 2 n_t)."""
-    step = np.repeat(np.arange(len(n)), n)
-    j = np.arange(len(rows_f)) - off[step]
-    out = np.empty(2 * len(rows_f), dtype=np.int64)
-    out[2 * off[step] + j] = rows_f
-    out[2 * off[step] + n[step] + j] = rows_b
-    return torch.from_numpy(out)
+class Packing:
+    """Index arithmetic of the packed loop for sentences of `lengths` (any order)."""
+
+    def __init__(self, lengths: np.ndarray):
+        B = len(lengths)
+        self.order = order = np.argsort(-lengths, kind="stable")
+        self.L = L = lengths[order]
+        T = int(L[0])
+        self.n = n = (L[None, :] > np.arange(T)[:, None]).sum(1)             # (T,) sentences running at step t
+        self.off = off = np.concatenate([[0], np.cumsum(n)])                 # step t's rows: [off_t, off_t + n_t)
+        N = int(off[-1])
+        step = np.repeat(np.arange(T), n)
+        self.sent = np.arange(N) - off[step]                                 # packed row -> sorted sentence
+        self.pos_f, self.pos_b = step, L[self.sent] - 1 - step               # its token, forward / backward
+        self.starts = np.concatenate([[0], np.cumsum(L)[:-1]])
+        s_sent = np.repeat(np.arange(B), L)                                  # sentence order: (sentence, token)
+        self.s_sent, self.s_pos = s_sent, np.arange(N) - self.starts[s_sent]
+        self.row_f = off[self.s_pos] + s_sent                                # -> packed forward state
+        self.row_b = off[L[s_sent] - 1 - self.s_pos] + s_sent                # -> packed backward state
+        self.last = off[L - 1] + np.arange(B)                                # both final states of sentence i
+
+    def steps(self, rows_f: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
+        """(2N,) table rows by step: step t's n_t forward rows, then its n_t backward rows."""
+        n, off = self.n, self.off
+        step = self.pos_f
+        j = self.sent
+        out = np.empty(2 * len(rows_f), dtype=np.int64)
+        out[2 * off[step] + j] = rows_f
+        out[2 * off[step] + n[step] + j] = rows_b
+        return out
+
+    def both(self, h: np.ndarray) -> np.ndarray:
+        """(N, 2H) each token's [forward; backward] state, in sentence order (sorted sentences)."""
+        return np.concatenate([h[0][self.row_f], h[1][self.row_b]], axis=1)
+
+
+class Net:
+    def __init__(self, config: dict, arrays: dict):
+        c = config
+        self.config = c
+        f32 = lambda k: np.ascontiguousarray(arrays[k], dtype=np.float32)
+        self.embed = f32("embed.weight")
+        self.chars = c.get("chars", "cnn")
+        if self.chars == "cnn":
+            self.char_embed = f32("char.embed.weight")
+            self.conv_w = f32("char.conv.weight")                           # (out, D, width)
+            self.conv_b = f32("char.conv.bias")
+        elif self.chars == "lstm":
+            self.char_embed = f32("char.embed.weight")
+            self.char_rnn = BiRNN(arrays, "char.rnn.", 0, "lstm", int(c.get("char_out", 50)) // 2)
+        self.layers = [BiRNN(arrays, "rnn.", k, c.get("cell", "lstm"), int(c.get("hidden", 100)))
+                       for k in range(int(c.get("layers", 1)))]
+        self.out_w = np.ascontiguousarray(f32("out.weight").T)               # (2H, K)
+        self.out_b = f32("out.bias")
+        self.crf = c.get("crf", True)
+        if self.crf:
+            self.trans = f32("crf.trans") + f32("crf.trans_pen")
+            self.start = f32("crf.start") + f32("crf.start_pen")
+            self.end = f32("crf.end") + f32("crf.end_pen")
+
+    # -- features -------------------------------------------------------------------------
+    def char_features(self, chars: np.ndarray) -> np.ndarray | None:
+        """(U, F) the char features of U word forms, chars (U, C) ids 0-padded; None without them."""
+        if self.chars == "none" or not len(chars):
+            return None if self.chars == "none" else np.zeros((0, self._char_dim()), np.float32)
+        lengths = np.maximum((chars != 0).sum(1), 1)
+        if self.chars == "lstm":
+            rnn = self.char_rnn
+            p = Packing(lengths)
+            table = rnn.project(self.char_embed)                             # per character id
+            cs = chars[p.order]
+            h = rnn.run(table, p.steps(cs[p.sent, p.pos_f], cs[p.sent, p.pos_b] + table.shape[1]), p.n, p.off)
+            out = np.empty((len(chars), 2 * rnn.H), dtype=np.float32)
+            out[p.order] = np.concatenate([h[0][p.last], h[1][p.last]], axis=1)
+            return out
+        out = np.empty((len(chars), self.conv_w.shape[0]), dtype=np.float32)
+        width = self.conv_w.shape[2]
+        for n in np.unique(lengths):                                         # each length apart, as wide as it is
+            rows = np.nonzero(lengths == n)[0]
+            e = np.zeros((len(rows), n + width - 1, self.char_embed.shape[1]), dtype=np.float32)
+            e[:, width // 2:width // 2 + n] = self.char_embed[chars[rows, :n]]
+            y = sum(e[:, k:k + n] @ self.conv_w[:, :, k].T for k in range(width))   # (r, n, out)
+            out[rows] = y.max(axis=1) + self.conv_b
+        return out
+
+    def _char_dim(self) -> int:
+        return self.conv_w.shape[0] if self.chars == "cnn" else 2 * self.char_rnn.H
+
+    def project(self, form_words: np.ndarray, feats: np.ndarray | None) -> np.ndarray:
+        """(2, U, G): the first layer's input projection of each distinct form, both directions."""
+        x = self.embed[form_words]
+        if feats is not None:
+            x = np.concatenate([x, feats], axis=1)
+        return self.layers[0].project(x)
+
+    def emissions(self, proj: np.ndarray, forms: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """(B, T, K) tag scores of B sentences: forms (B, T) each token's row of `proj`, lengths (B,)."""
+        p = Packing(lengths)
+        fs = forms[p.order]
+        table, rows = proj, p.steps(fs[p.sent, p.pos_f], fs[p.sent, p.pos_b] + proj.shape[1])
+        for k, layer in enumerate(self.layers):
+            if k:                                       # the previous layer's outputs per token, projected
+                table = layer.project(p.both(h))        # (2, N, G) in sentence order
+                s = p.starts[p.sent]
+                rows = p.steps(s + p.pos_f, s + p.pos_b + table.shape[1])
+            h = layer.run(table, rows, p.n, p.off)
+        em = p.both(h) @ self.out_w + self.out_b                             # (N, K)
+        out = np.zeros((len(lengths), int(p.L[0]), em.shape[1]), dtype=np.float32)
+        out[p.order[p.s_sent], p.s_pos] = em
+        return out
+
+    # -- output -------------------------------------------------------------------------------
+    def decode(self, em: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """(B, T) the best tag ids: Viterbi with the CRF (as crf.CRF.decode), else the argmax per token."""
+        if not self.crf:
+            return em.argmax(axis=2)
+        B, T, K = em.shape
+        score = self.start + em[:, 0]
+        back = np.empty((T, B, K), dtype=np.int64)
+        keep = np.broadcast_to(np.arange(K), (B, K))
+        for t in range(1, T):
+            cand = score[:, :, None] + self.trans                            # (B, K prev, K next)
+            idx = cand.argmax(axis=1)
+            best = np.take_along_axis(cand, idx[:, None, :], axis=1)[:, 0]
+            on = (lengths > t)[:, None]
+            score = np.where(on, best + em[:, t], score)
+            back[t] = np.where(on, idx, keep)
+        cur = (score + self.end).argmax(axis=1)
+        path = np.empty((B, T), dtype=np.int64)
+        path[:, T - 1] = cur
+        for t in range(T - 1, 0, -1):
+            cur = back[t][np.arange(B), cur]
+            path[:, t - 1] = cur
+        return path
+
+    def marginals(self, em: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """(B, T, K) P(tag k at t | sentence): forward-backward with the CRF, else a softmax per token."""
+        B, T, K = em.shape
+        mask = (np.arange(T)[None, :] < lengths[:, None])[:, :, None]
+        if not self.crf:
+            e = np.exp(em - em.max(axis=2, keepdims=True))
+            return e / e.sum(axis=2, keepdims=True) * mask
+        em = em.astype(np.float64)
+        trans, end = self.trans.astype(np.float64), self.end.astype(np.float64)
+        alpha = self.start + em[:, 0]
+        alphas = [alpha]
+        for t in range(1, T):
+            nxt = _logsumexp(alpha[:, :, None] + trans + em[:, t][:, None, :], axis=1)
+            alpha = np.where((lengths > t)[:, None], nxt, alpha)
+            alphas.append(alpha)
+        logz = _logsumexp(alpha + end, axis=1)
+        beta = np.broadcast_to(end, (B, K))
+        betas = [beta]
+        for t in range(T - 2, -1, -1):
+            nxt = _logsumexp(trans[None] + (em[:, t + 1] + beta)[:, None, :], axis=2)
+            beta = np.where((lengths > t + 1)[:, None], nxt, end)
+            betas.append(beta)
+        logp = np.stack(alphas, 1) + np.stack(betas[::-1], 1) - logz[:, None, None]
+        return (np.exp(logp) * mask).astype(np.float32)
+
+
+def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    m = x.max(axis=axis, keepdims=True)
+    return (m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))).squeeze(axis)

@@ -5,8 +5,8 @@
     tokenize(text, split)                   words with character offsets (for raw text lines)
     evaluate(session, name, data)           accuracy, accuracy on unseen words, entity P/R/F1, confusion
 
-Sentences are sorted by length and run in batches of 256 (on the CPU through infer.py: nothing padded enters
-the recurrence); the order is restored.
+On the CPU the forward pass is infer.py's, in numpy (torch is not imported); on CUDA the torch model's.
+Sentences are sorted by length and run in batches of 256; the order is restored.
 """
 
 from __future__ import annotations
@@ -73,16 +73,14 @@ class FormCache:
     of its forms: 10,000 sentences have 38,000 per-batch forms but 12,000 distinct ones). Holds at most
     `cap` forms (20 MB of features at 100,000 x 50); past that it starts again."""
 
-    def __init__(self, encoder, model, device: str, cap: int = 100_000):
-        self.encoder, self.model, self.device, self.cap = encoder, model, device, cap
+    def __init__(self, encoder, net, cap: int = 100_000):
+        self.encoder, self.net, self.cap = encoder, net, cap
         self.index: dict[str, int] = {}
         self.words = np.zeros(0, dtype=np.int64)
         self.feats = None
 
     def rows(self, tokens: list[str]) -> np.ndarray:
         """(N,) the row of each token's form, computing word ids and char features of the new forms."""
-        import torch
-
         index = self.index
         new = list(dict.fromkeys(w for w in tokens if w not in index))
         if new and len(index) + len(new) > self.cap:
@@ -93,35 +91,47 @@ class FormCache:
             base = len(index)
             index.update(zip(new, range(base, base + len(new))))
             self.words = np.concatenate([self.words, self.encoder.word_ids(new)])
-            feats = self.model.char_features(torch.from_numpy(self.encoder.char_ids(new)).to(self.device))
+            feats = self.net.char_features(self.encoder.char_ids(new))
             if feats is not None:
-                self.feats = feats if self.feats is None else torch.cat([self.feats, feats])
+                self.feats = feats if self.feats is None else np.concatenate([self.feats, feats])
         return np.fromiter((index[w] for w in tokens), dtype=np.int64, count=len(tokens))
 
 
 class Tagger:
-    def __init__(self, meta: dict, encoder, model):
-        import torch
+    """A stored tagger. On the CPU it runs in numpy (infer.Net: no torch import); on CUDA the torch
+    model is built from the same weights when `to("cuda")` asks for it."""
 
+    def __init__(self, meta: dict, encoder, net, arrays: dict):
         from wordshell.tag.schemes import convert
 
-        self.torch, self.meta, self.encoder, self.model = torch, meta, encoder, model
+        self.meta, self.encoder, self.net, self._arrays = meta, encoder, net, arrays
         self.tags = list(meta["config"]["tags"])        # what the model outputs (BIOES for span tags)
         self.scheme = meta.get("scheme")                # the data's scheme: answers are written in it
         self.max_tokens = int(meta.get("max_tokens") or 500)
         self._convert = convert
         self.device = "cpu"
-        self._encoder = None
-        self._forms = None
+        self.model = None                               # the torch model, for CUDA only
+        self._forms = FormCache(encoder, net)
 
     def to(self, device: str) -> "Tagger":
-        """Run on `device` (cpu, cuda, cuda:N); BadInput when it is not there."""
+        """Run on `device` (cpu, cuda, cuda:N, auto); BadInput when it is not there."""
+        if device == "cpu":
+            self.device = "cpu"
+            return self
         from wordshell.fit.config import resolve_device
 
         device = resolve_device(device)
-        if device != self.device:
+        if device != "cpu" and self.model is None:
+            import torch
+
+            from wordshell.kinds import build
+
+            self.model = build(self.meta["kind"], self.meta["config"])
+            self.model.load_state_dict({k: torch.from_numpy(v) for k, v in self._arrays.items()})
+            self.model.eval()
+        if self.model is not None:
             self.model.to(device)
-            self.device = device
+        self.device = device
         return self
 
     @property
@@ -133,16 +143,22 @@ class Tagger:
         """(tags per sentence in the data's scheme, marginal probability of each tag or None).
 
         `threads`: CPU threads for this call (restored after: a shell's training keeps its own)."""
-        torch = self.torch
+        if self.device == "cpu":
+            from wordshell.vectors.blas import threads as blas_threads
+
+            with blas_threads(threads):
+                return self._tag(sentences, probs, batch)
+        import torch
+
         before = torch.get_num_threads()
         torch.set_num_threads(threads)
         try:
-            return self._tag(sentences, probs, batch)
+            with torch.inference_mode():
+                return self._tag(sentences, probs, batch)
         finally:
             torch.set_num_threads(before)
 
     def _tag(self, sentences, probs: bool, batch: int):
-        torch = self.torch
         out_tags: list = [[] for _ in sentences]
         out_probs: list | None = [[] for _ in sentences] if probs else None
         keep = [i for i, s in enumerate(sentences) if s]
@@ -150,57 +166,51 @@ class Tagger:
             return out_tags, out_probs
         lengths = np.array([len(sentences[i]) for i in keep], dtype=np.int64)
         starts = np.concatenate([[0], np.cumsum(lengths)])
-        if self._forms is None or self._forms.device != self.device:
-            self._forms = FormCache(self.encoder, self.model, self.device)
-        rows = self._forms.rows([w for i in keep for w in sentences[i]])      # (N,) each token's form
-        used, local = np.unique(rows, return_inverse=True)                    # this call's forms
+        rows = self._forms.rows([w for i in keep for w in sentences[i]])     # (N,) each token's form
+        used, local = np.unique(rows, return_inverse=True)                   # this call's forms
         local = local.reshape(-1)
         word_of = self._forms.words[used]
+        feats = self._forms.feats[used] if self._forms.feats is not None else None
         order = np.argsort(-lengths, kind="stable")
-        with torch.inference_mode():
-            # char features come from the cache (once per form ever seen); on the CPU the first layer's
-            # input projection once per form of this call (infer.py); then batches of `batch` sentences
-            dev = self.device
-            feats = self._forms.feats[torch.from_numpy(used).to(dev)] if self._forms.feats is not None else None
-            fast = self._fast()
-            proj = fast.project(torch.from_numpy(word_of), feats) if fast else None
-            for s in range(0, len(order), batch):
-                idx = order[s:s + batch]
-                n_i = lengths[idx]
-                B, T = len(idx), int(n_i.max())
-                row = np.repeat(np.arange(B), n_i)
-                col = np.arange(int(n_i.sum())) - np.repeat(np.cumsum(n_i) - n_i, n_i)
-                pos = starts[idx][row] + col
-                forms = np.zeros((B, T), dtype=np.int64)
-                forms[row, col] = local[pos]
+        cpu = self.device == "cpu"
+        if cpu:   # the first layer's input projection once per form of this call (infer.py)
+            proj = self.net.project(word_of, feats)
+        else:
+            import torch
+
+            feats_t = torch.from_numpy(feats).to(self.device) if feats is not None else None
+        for s in range(0, len(order), batch):
+            idx = order[s:s + batch]
+            n_i = lengths[idx]
+            B, T = len(idx), int(n_i.max())
+            row = np.repeat(np.arange(B), n_i)
+            col = np.arange(int(n_i.sum())) - np.repeat(np.cumsum(n_i) - n_i, n_i)
+            pos = starts[idx][row] + col
+            forms = np.zeros((B, T), dtype=np.int64)
+            forms[row, col] = local[pos]
+            if cpu:
+                em = self.net.emissions(proj, forms, n_i)
+                best = self.net.decode(em, n_i)
+                if probs:
+                    p = np.take_along_axis(self.net.marginals(em, n_i), best[:, :, None], axis=2)[:, :, 0]
+            else:
                 words = np.zeros((B, T), dtype=np.int64)
                 words[row, col] = word_of[local[pos]]
-                words_t, forms_t = torch.from_numpy(words).to(dev), torch.from_numpy(forms).to(dev)
-                em = fast.emissions(proj, forms, n_i) if fast else None
+                w_t, f_t = torch.from_numpy(words).to(self.device), torch.from_numpy(forms).to(self.device)
                 if probs:
-                    best, marg = self.model.probs(words_t, forms_t, None, feats, em)
+                    best, marg = self.model.probs(w_t, f_t, None, feats_t)
                     p = marg.gather(2, best.unsqueeze(2)).squeeze(2).cpu().numpy()
                 else:
-                    best = self.model.decode(words_t, forms_t, None, feats, em)
+                    best = self.model.decode(w_t, f_t, None, feats_t)
                 best = best.cpu().numpy()
-                for r, j in enumerate(idx):
-                    n = int(lengths[j])
-                    i = keep[j]
-                    tags = [self.tags[k] for k in best[r, :n]]
-                    out_tags[i] = self._convert(tags, "bioes", self.scheme) if self.span else tags
-                    if probs:
-                        out_probs[i] = [round(float(x), 4) for x in p[r, :n]]
+            for r, j in enumerate(idx):
+                n = int(lengths[j])
+                i = keep[j]
+                tags = [self.tags[k] for k in best[r, :n]]
+                out_tags[i] = self._convert(tags, "bioes", self.scheme) if self.span else tags
+                if probs:
+                    out_probs[i] = [round(float(x), 4) for x in p[r, :n]]
         return out_tags, out_probs
-
-    def _fast(self):
-        """infer.FastEncoder on the CPU (None on CUDA: cuDNN's packed LSTM is the fast path there)."""
-        if self.device != "cpu":
-            return None
-        if self._encoder is None:
-            from wordshell.tag.infer import FastEncoder
-
-            self._encoder = FastEncoder(self.model)
-        return self._encoder
 
     def unseen(self, words: Sequence[str]) -> list[bool]:
         """True for each word the training data never had (vocabulary from --vectors does not count)."""
@@ -210,9 +220,9 @@ class Tagger:
 
 
 def load_tagger(store, name: str) -> Tagger:
-    """The Tagger of stored model `name` (torch; weights loaded, eval mode)."""
-    from wordshell.fit.weights import load_weights
-    from wordshell.kinds import build
+    """The Tagger of stored model `name`: weights read into numpy (no torch), checked on one word."""
+    from wordshell.fit.weights import load_arrays
+    from wordshell.tag.infer import Net
     from wordshell.tag.vocab import TagEncoder
 
     meta = dict(store.model_meta(name))
@@ -228,13 +238,16 @@ def load_tagger(store, name: str) -> Tagger:
     path = d / "weights.safetensors"
     if not path.is_file():
         raise CorruptFile(f"model '{name}' is incomplete: weights.safetensors is missing")
-    model = build(meta["kind"], meta["config"])
+    arrays, _ = load_arrays(path)
     try:
-        model.load_state_dict(load_weights(path)[0])
-    except (RuntimeError, KeyError) as e:
+        net = Net(meta["config"], arrays)
+        em = net.emissions(net.project(np.array([1]), net.char_features(np.array([[1]]))), np.zeros((1, 1), np.int64),
+                           np.array([1]))
+        if em.shape != (1, 1, len(meta["config"]["tags"])):
+            raise ValueError(f"{em.shape[2]} tag scores for {len(meta['config']['tags'])} tags")
+    except (KeyError, ValueError, IndexError) as e:
         raise CorruptFile(f"model '{name}': cannot load weights: {str(e)[:200]}") from None
-    model.eval()
-    return Tagger(meta, encoder, model)
+    return Tagger(meta, encoder, net, arrays)
 
 
 def evaluate(session, name: str, data, threads: int = 1) -> dict:

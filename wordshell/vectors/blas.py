@@ -39,14 +39,22 @@ def _find():
 
 
 @contextlib.contextmanager
-def one_thread():
-    """>>> with one_thread(): pass"""
+def threads(n: int):
+    """OpenBLAS threads for the calling thread in this block (restored after).
+
+    >>> with threads(2): pass
+    """
     fn = _find()
     if not fn:
         yield
         return
-    prev = fn(1)
+    prev = fn(max(1, int(n)))
     try:
         yield
     finally:
         fn(prev)
+
+
+def one_thread():
+    """>>> with one_thread(): pass"""
+    return threads(1)
