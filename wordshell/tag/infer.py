@@ -218,6 +218,7 @@ class Net:
         p = Packing(lengths)
         fs = forms[p.order]
         table, rows = proj, p.steps(fs[p.sent, p.pos_f], fs[p.sent, p.pos_b] + proj.shape[1])
+        h = None
         for k, layer in enumerate(self.layers):
             if k:                                       # the previous layer's outputs per token, projected
                 table = layer.project(p.both(h))        # (2, N, G) in sentence order
