@@ -9,10 +9,11 @@ CoNLL-U files, so the figure is tagging accuracy alone.
 Peer: UDPipe 1 (ufal.udpipe), `Trainer.train("morphodita_parsito", train, dev, tokenizer="none",
 tagger=DEFAULT, parser="none")`: its default tagger options; UPOS of its tagged test file.
 Vectors (--pretrain, the default): `wordshell train word2vec` (skip-gram, 100 d, 10 epochs, min count 2) on
-WikiText-2 train plus the words of the LinES train file, one sentence a line. `--pretrain-text more` adds
-the other unlabelled English text of ../shared/data (only the words: Brown's tags, CoNLL-2003's columns
-and SST's labels are dropped): Brown (1.16M words), PTB train, CoNLL-2003 train, GLUE SST-2 train. It
-covers 76 % of the test tokens the LinES train file lacks (WikiText-2 alone: 58 %).
+WikiText-2 train, the words of the LinES train file, and (`--pretrain-text more`, the default) the other
+unlabelled English text of ../shared/data, words only (Brown's tags, CoNLL-2003's columns and SST's labels
+dropped): Brown (1.16M words), PTB train, CoNLL-2003 train, GLUE SST-2 train; 4.9M words in all. It covers
+76 % of the test tokens the LinES train file lacks (WikiText-2 alone: 58 %). `--pretrain-text wikitext`:
+WikiText-2 and LinES train only.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=20.0, help="the tagger's time budget (evaluations included)")
     ap.add_argument("--no-pretrain", action="store_true")
     ap.add_argument("--no-peer", action="store_true")
-    ap.add_argument("--pretrain-text", choices=("wikitext", "more"), default="wikitext",
+    ap.add_argument("--pretrain-text", choices=("wikitext", "more"), default="more",
                     help="the vectors' text: WikiText-2 (+ LinES train), or more of ../shared/data's text too")
     ap.add_argument("--extra", default="", help="more `train tagger` options")
     ap.add_argument("--seed", type=int, default=1)
