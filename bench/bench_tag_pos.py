@@ -110,6 +110,9 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=20.0, help="the tagger's time budget (evaluations included)")
     ap.add_argument("--no-pretrain", action="store_true")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--pretrain-kind", choices=("word2vec", "fasttext"), default="word2vec",
+                    help="fasttext: n-gram vectors, also for the training words the text lacks")
+    ap.add_argument("--pretrain-min-count", type=int, default=2)
     ap.add_argument("--pretrain-text", choices=("wikitext", "more"), default="more",
                     help="the vectors' text: WikiText-2 (+ LinES train), or more of ../shared/data's text too")
     ap.add_argument("--extra", default="", help="more `train tagger` options")
@@ -141,12 +144,14 @@ def main() -> None:
                 old.unlink()
         if args.pretrain_text == "more":
             more_text(corpus)
-        wordshell(home, "train", "word2vec", "posvec", "--corpus", str(corpus), "--split", "whitespace",
-                  "--dim", "100", "--epochs", "10", "--min-count", "2", "--workers", "2", "--force", "-q")
+        wordshell(home, "train", args.pretrain_kind, "posvec", "--corpus", str(corpus), "--split", "whitespace",
+                  "--dim", "100", "--epochs", "10", "--min-count", str(args.pretrain_min_count), "--workers", "2",
+                  "--force", "-q")
         vec_args = ["--vectors", "posvec"]
         report["pretrain_seconds"] = round(time.time() - t0, 1)
         report["pretrain_text"] = args.pretrain_text
-        print(f"word2vec pretraining: {report['pretrain_seconds']} s", flush=True)
+        report["pretrain_kind"] = f"{args.pretrain_kind}, min count {args.pretrain_min_count}"
+        print(f"{args.pretrain_kind} pretraining: {report['pretrain_seconds']} s", flush=True)
     t1 = time.time()
     p = wordshell(home, "train", "tagger", "pos", "--data", str(train_p), "--valid", str(dev_p), "--tags", "upos",
                   "--time", f"{args.minutes}m", "--schedule", "cosine", "--seed", str(args.seed), *vec_args,
