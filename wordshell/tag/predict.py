@@ -19,9 +19,10 @@ import numpy as np
 from wordshell.errors import CorruptFile, UsageError
 from wordshell.kinds import family_of
 
-# PTB-like words: abbreviations (U.S.) and numbers (1,000.5) kept whole; clitics split off afterwards
-# (do|n't, it|'s) by `_clitics`, which is cheaper than a look-ahead tried at every letter
-_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|\d+(?:[.,:/]\d+)*|\w+(?:[-'’]\w+)*|\S")
+# PTB-like words: abbreviations (U.S.) and numbers (1,000.5) kept whole, a clitic already apart ('s) too;
+# clitics split off afterwards (do|n't, it|'s) by `_clitics`, which is cheaper than a look-ahead tried at
+# every letter
+_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}|\d+(?:[.,:/]\d+)*|(?i:['’](?:s|re|ll|ve|m|d)\b)|\w+(?:[-'’]\w+)*|\S")
 _SPACE = re.compile(r"\S+")
 _CLITICS = ("n't", "'s", "'re", "'ll", "'ve", "'m", "'d", "n’t", "’s", "’re", "’ll", "’ve", "’m", "’d")
 
@@ -43,6 +44,8 @@ def tokenize(text: str, split: str = "ptb", offsets: bool = True) -> list[tuple[
     ['I', 'do', "n't", 'live', 'in', 'the', 'U.S.', ',', 'it', "'s", '1,000.5', 'miles', 'away', '.']
     >>> tokenize("New  York", "whitespace")
     [('New', 0, 3), ('York', 5, 9)]
+    >>> [w for w, _, _ in tokenize("it 's Ann 'S")]    # clitics already split off stay whole
+    ['it', "'s", 'Ann', "'S"]
     >>> tokenize("don't go", offsets=False)
     [('do', None, None), ("n't", None, None), ('go', None, None)]
     """
