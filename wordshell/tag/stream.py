@@ -5,9 +5,9 @@
     conll_lines(tagger, lines, ...)    CoNLL-U or column input -> the same lines with the model's tags in
 
 A batch of `size` lines is read, tagged and handed on before the next is read. Peak RSS of `tag` on the
-POS model of bench/: 336 MB for 10,000 lines, 357 MB for 40,000, 368 MB for 80,000, with glibc's default
-allocator. (Blocks over 64 KiB served by mmap, as before tag/infer.py, gave 333 / 351 / 354 MB but cost a
-page fault per 4 KiB of every fresh tensor: 20 % slower; malloc_trim after each batch: no lower peak.)
+POS model of bench/ (numpy path): 113 MB for 10,000 lines, 115 MB for 40,000, 116 MB for 80,000, with
+glibc's default allocator. (Blocks over 64 KiB served by mmap, as with the torch path before, cost a page
+fault per 4 KiB of every fresh tensor: 3 s of system time in a 10,000-line run.)
 """
 
 from __future__ import annotations
