@@ -113,6 +113,7 @@ def main() -> None:
     ap.add_argument("--pretrain-kind", choices=("word2vec", "fasttext"), default="word2vec",
                     help="fasttext: n-gram vectors, also for the training words the text lacks")
     ap.add_argument("--pretrain-min-count", type=int, default=2)
+    ap.add_argument("--pretrain-epochs", type=int, default=10)
     ap.add_argument("--pretrain-text", choices=("wikitext", "more"), default="more",
                     help="the vectors' text: WikiText-2 (+ LinES train), or more of ../shared/data's text too")
     ap.add_argument("--extra", default="", help="more `train tagger` options")
@@ -145,12 +146,13 @@ def main() -> None:
         if args.pretrain_text == "more":
             more_text(corpus)
         wordshell(home, "train", args.pretrain_kind, "posvec", "--corpus", str(corpus), "--split", "whitespace",
-                  "--dim", "100", "--epochs", "10", "--min-count", str(args.pretrain_min_count), "--workers", "2",
+                  "--dim", "100", "--epochs", str(args.pretrain_epochs), "--min-count", str(args.pretrain_min_count),
+                  "--workers", "2",
                   "--force", "-q")
         vec_args = ["--vectors", "posvec"]
         report["pretrain_seconds"] = round(time.time() - t0, 1)
         report["pretrain_text"] = args.pretrain_text
-        report["pretrain_kind"] = f"{args.pretrain_kind}, min count {args.pretrain_min_count}"
+        report["pretrain_kind"] = f"{args.pretrain_kind}, min count {args.pretrain_min_count}, {args.pretrain_epochs} epochs"
         print(f"{args.pretrain_kind} pretraining: {report['pretrain_seconds']} s", flush=True)
     t1 = time.time()
     p = wordshell(home, "train", "tagger", "pos", "--data", str(train_p), "--valid", str(dev_p), "--tags", "upos",
