@@ -29,6 +29,9 @@ def pair(cell, layers, chars, crf, seed=0):
     with torch.no_grad():
         for name, p in model.named_parameters():   # away from their init, so every term counts
             p.normal_(0, 0.5)
+        for emb in (model.embed, getattr(model.char, "embed", None)):
+            if emb is not None:
+                emb.weight[0] = 0.0                 # padding rows stay zero in training (padding_idx)
     arrays = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
     return enc, model, Net(cfg.__dict__, arrays)
 
@@ -77,7 +80,7 @@ def test_viterbi_with_forbidden_moves_and_ragged_lengths():
         assert not seq[0].startswith(("I-", "E-"))
 
 
-def test_char_cnn_features_by_length_equal_the_padded_batch():
+def test_numpy_char_cnn_by_length_equals_the_padded_batch():
     torch.manual_seed(0)
     model = BiRNNTagger(TaggerConfig(word_rows=5, char_rows=20, tags=["A", "B"], chars="cnn", char_dim=6,
                                      char_out=9)).eval()
@@ -86,7 +89,6 @@ def test_char_cnn_features_by_length_equal_the_padded_batch():
     for i, n in enumerate(rng.integers(1, 25, 50)):
         chars[i, :n] = rng.integers(1, 20, n)
     with torch.inference_mode():
-        want = model.char(torch.from_numpy(chars))
-        assert torch.allclose(model.char_features(torch.from_numpy(chars)), want, atol=1e-6)
+        want = model.char(torch.from_numpy(chars))     # the padded batch, masked max
     net = Net(model.config.__dict__, {k: v.detach().numpy() for k, v in model.state_dict().items()})
     assert np.allclose(net.char_features(chars), want.numpy(), atol=1e-5)

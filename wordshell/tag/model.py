@@ -95,22 +95,9 @@ class BiRNNTagger(nn.Module):
         self.crf = CRF(len(c.tags), *constraints(list(c.tags), c.scheme)) if c.crf else None
 
     def char_features(self, chars: torch.Tensor, chunk: int = 8192) -> torch.Tensor | None:
-        """(U, F) the char features of U word forms (None without char features). The CNN runs on the
-        forms of each length apart, as wide as they are: padding to the longest word (24 chars) would
-        multiply its work by ~4 (the zero padding it skips is what a padded row sees at its end anyway)."""
+        """(U, F) the char features of U word forms (None without char features)."""
         if self.char is None:
             return None
-        if isinstance(self.char, CharCNN) and len(chars):
-            lengths = (chars != 0).sum(1)
-            out = None
-            for n in torch.unique(lengths).tolist():
-                rows = torch.nonzero(lengths == n).squeeze(1)
-                for s in range(0, len(rows), chunk):
-                    part = self.char(chars.index_select(0, rows[s:s + chunk])[:, :max(1, n)])
-                    if out is None:
-                        out = part.new_empty(len(chars), part.shape[1])
-                    out[rows[s:s + chunk]] = part
-            return out
         return torch.cat([self.char(chars[s:s + chunk]) for s in range(0, max(1, len(chars)), chunk)])
 
     def emissions(self, words: torch.Tensor, forms: torch.Tensor, chars: torch.Tensor | None,
@@ -141,8 +128,8 @@ class BiRNNTagger(nn.Module):
         return self.loss(words, forms, chars, tags)
 
     def decode(self, words, forms, chars, feats=None, em=None) -> torch.Tensor:
-        """(B, T) the best tag ids (Viterbi with the CRF, else the argmax per token). `em`: the emissions,
-        computed before (tag/infer.py)."""
+        """(B, T) the best tag ids (Viterbi with the CRF, else the argmax per token). `em`: emissions
+        computed elsewhere (tests/test_tag_infer.py feeds infer.py's to compare the decoders)."""
         em = self.emissions(words, forms, chars, feats) if em is None else em
         if self.crf is not None:
             return self.crf.decode(em, words != 0)
