@@ -71,45 +71,35 @@ def read_meta(path: str | os.PathLike) -> dict:
 
 def load_tensors(path: str | os.PathLike, device: str = "cpu") -> tuple[dict, dict]:
     """(tensors, meta) from a file written by `save_tensors`; aliases restored."""
-    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    path = Path(path)
-    if not path.is_file():
-        raise NotFound(f"no such checkpoint: {path}")
-    meta = read_meta(path)
-    try:
-        tensors = load_file(str(path), device=device)
-    except (SafetensorError, OSError, ValueError) as e:
-        raise CorruptFile(f"{path} is corrupt ({e})") from None
-    with open(path, "rb") as f:
-        (n,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(n).decode("utf-8"))
-    aliases = json.loads((header.get("__metadata__") or {}).get("aliases", "{}"))
-    for name, target in aliases.items():
-        tensors[name] = tensors[target]
-    return tensors, meta
+    return _load(path, lambda p: load_file(p, device=device))
 
 
 def load_arrays(path: str | os.PathLike) -> tuple[dict, dict]:
     """(numpy arrays, meta) from a file written by `save_tensors`, without importing torch."""
-    from safetensors import SafetensorError
     from safetensors.numpy import load_file
+
+    return _load(path, load_file)
+
+
+def _load(path: str | os.PathLike, load_file) -> tuple[dict, dict]:
+    from safetensors import SafetensorError
 
     path = Path(path)
     if not path.is_file():
         raise NotFound(f"no such checkpoint: {path}")
     meta = read_meta(path)
     try:
-        arrays = load_file(str(path))
+        out = load_file(str(path))
         with open(path, "rb") as f:
             (n,) = struct.unpack("<Q", f.read(8))
             header = json.loads(f.read(n).decode("utf-8"))
     except (SafetensorError, OSError, ValueError, TypeError) as e:
         raise CorruptFile(f"{path} is corrupt ({e})") from None
     for name, target in json.loads((header.get("__metadata__") or {}).get("aliases", "{}")).items():
-        arrays[name] = arrays[target]
-    return arrays, meta
+        out[name] = out[target]
+    return out, meta
 
 
 # -- model weights ----------------------------------------------------------------
