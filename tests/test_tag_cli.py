@@ -167,3 +167,40 @@ def test_eval_answers_in_the_gold_datas_scheme(ws, tmp_path):
     iob2 = [(w, " ".join(convert(t.split(), "iob1", "iob2"))) for w, t in NER]
     ev = ws("eval", "tagger", "--model", "ner", "--data", write(tmp_path / "iob2.txt", iob2), "--format", "json").json[0]
     assert ev["accuracy"] == 1.0 and ev["entities"]["overall"]["f1"] == 1.0
+
+
+def test_vectors_train_only_the_datas_rows_and_resume(ws, with_w2v, tmp_path):
+    """With --vectors the vectors' words the data lacks keep their vector exactly; --vectors-dropout and the
+    split embedding survive --resume; the stored model is one table that `tag` reads."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    from wordshell.store import Store
+    from wordshell.vectors.keyed import KeyedVectors
+
+    data = write(tmp_path / "pos.tsv", POS)
+    small = [o for o in SMALL]
+    del small[small.index("--dim"):small.index("--dim") + 2]     # the vectors' size
+    opts = ["--data", data, "--vectors", with_w2v, "--vectors-dropout", "0.3", *small]
+    assert ws("train", "tagger", "v", "--epochs", "2", *opts).code == 0
+    r = ws("train", "tagger", "v", "--epochs", "4", "--resume", *opts)
+    assert r.code == 0, r
+    d = ws.home / "checkpoints" / "v"
+    meta = json.loads((d / "model.json").read_text())
+    assert [h["epoch"] for h in meta["history"]] == [1, 2, 3, 4] and meta["vectors_dropout"] == 0.3
+    table = load_file(str(d / "weights.safetensors"))["embed.weight"]
+    vocab = (d / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    n = meta["data_vocab"]
+    assert table.shape[0] == len(vocab) + 2 and 0 < n < len(vocab)
+    kv = KeyedVectors.from_store(Store(ws.home), with_w2v)
+    first = {}
+    for i, w in enumerate(kv.words):
+        first.setdefault(w.lower(), i)
+    for row in (n, len(vocab) - 1):                    # words only the vectors have: untouched
+        assert np.allclose(table[row + 2], kv.vectors[first[vocab[row]]], atol=1e-6), vocab[row]
+    trained = [r for r in range(n) if vocab[r] in first]
+    assert trained and not np.allclose(table[trained[0] + 2], kv.vectors[first[vocab[trained[0]]]], atol=1e-3)
+    r = ws("tag", "the cat runs", "--model", "v")
+    assert r.code == 0 and len(r.out.split()) == 3, r
+    r = ws("train", "tagger", "x", "--data", data, "--vectors-dropout", "0.2", *SMALL)
+    assert r.code != 0 and "--vectors-dropout needs --vectors" in r.err and len(r.err.strip().splitlines()) <= 2

@@ -75,6 +75,48 @@ class CharLSTM(nn.Module):
         return torch.cat([h[0], h[1]], dim=1)
 
 
+class SplitEmbedding(nn.Module):
+    """The word Embedding while a tagger trains with --vectors. Rows [0, n) (padding, unknown, the training
+    data's words) are the parameter; rows n.. (the vectors' words the data lacks) are a fixed buffer. Those
+    rows never get a gradient, so the model is the same one; the optimizer just stops stepping (and keeping
+    Adam moments for) ~100k rows of zeros, which was half of each training step. `merged()` gives the one
+    table back for saving.
+
+    `drop`: in training, that fraction of the tokens whose word has a pretrained vector (`has_vec`) read that
+    vector as it was before training (`start`) instead of the fine-tuned row. At test time a word the
+    training data lacks is read exactly so, through its untouched pretrained row; this teaches the tagger
+    the vectors' own space, not only the drifted rows of the words it trained on."""
+
+    def __init__(self, weight: torch.Tensor, n: int, has_vec: torch.Tensor | None = None, drop: float = 0.0,
+                 trainable: bool = True):
+        super().__init__()
+        self.n, self.drop = n, drop
+        self.head = nn.Parameter(weight[:n].detach().clone(), requires_grad=trainable)
+        self.register_buffer("tail", weight[n:].detach().clone())
+        if drop:
+            self.register_buffer("start", weight[:n].detach().clone())
+            self.register_buffer("has_vec", has_vec.to(torch.bool).clone() if has_vec is not None
+                                 else torch.zeros(n, dtype=torch.bool))
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        inside = ids < self.n
+        rows = torch.where(inside, ids, 0)                      # row 0 (padding) stands in; never trained
+        x = nn.functional.embedding(rows, self.head, padding_idx=0)
+        if self.training and self.drop:
+            hit = inside & self.has_vec[rows] & (torch.rand(ids.shape, device=ids.device) < self.drop)
+            x = torch.where(hit.unsqueeze(-1), self.start[rows], x)
+        if len(self.tail):
+            x = torch.where(inside.unsqueeze(-1), x, self.tail[torch.where(inside, 0, ids - self.n)])
+        return x
+
+    def merged(self) -> nn.Embedding:
+        emb = nn.Embedding(self.n + len(self.tail), self.head.shape[1], padding_idx=0)
+        with torch.no_grad():
+            emb.weight.copy_(torch.cat([self.head, self.tail]))
+        emb.weight.requires_grad_(self.head.requires_grad)
+        return emb.to(self.head.device)
+
+
 class BiRNNTagger(nn.Module):
     Config = TaggerConfig
 
@@ -93,6 +135,15 @@ class BiRNNTagger(nn.Module):
         self.drop = nn.Dropout(c.dropout)
         self.out = nn.Linear(2 * c.hidden, len(c.tags))
         self.crf = CRF(len(c.tags), *constraints(list(c.tags), c.scheme)) if c.crf else None
+
+    def split_embedding(self, n: int, has_vec: torch.Tensor | None = None, drop: float = 0.0) -> None:
+        """Train only the first `n` word rows (see SplitEmbedding); `merge_embedding()` undoes it."""
+        w = self.embed.weight
+        self.embed = SplitEmbedding(w, n, has_vec, drop, trainable=w.requires_grad)
+
+    def merge_embedding(self) -> None:
+        if isinstance(self.embed, SplitEmbedding):
+            self.embed = self.embed.merged()
 
     def char_features(self, chars: torch.Tensor, chunk: int = 8192) -> torch.Tensor | None:
         """(U, F) the char features of U word forms (None without char features)."""

@@ -48,6 +48,7 @@ class TaggerOptions:
     layers: int = 1
     dropout: float = 0.5
     word_dropout: float = 0.05
+    vectors_dropout: float = 0.0      # with --vectors: see model.SplitEmbedding
     epochs: int = 30
     time_budget: float = 0.0
     batch_size: int = 32
@@ -76,7 +77,7 @@ def train_tagger(session, name: str, train: Tagged, valid: Tagged | None, opts: 
 
 def _train(session, build, train: Tagged, valid: Tagged | None, opts: TaggerOptions) -> dict:
     from wordshell.fit.loop import read_state
-    from wordshell.tag.vocab import TagEncoder
+    from wordshell.tag.vocab import FIRST, TagEncoder
 
     saved = read_state(build.dir / "ckpt") if build.resumed else None
     split_note = "--valid"
@@ -112,11 +113,18 @@ def _train(session, build, train: Tagged, valid: Tagged | None, opts: TaggerOpti
     torch.manual_seed(opts.seed)
     model = kinds.build(kind, cfg)
     vec_info = None
+    # With --vectors only the training data's rows can learn: the optimizer steps those (model.SplitEmbedding).
+    embed_split = saved["meta"].get("split") if saved else None
     if not saved:
         if opts.vectors:
-            vec_info = init_from_vectors(model, encoder, kv, opts.freeze)
+            vec_info, has_vec = init_from_vectors(model, encoder, kv, opts.freeze)
             vec_info["added_words"] = len(encoder.words) - data_vocab
+            n = FIRST + data_vocab
+            embed_split = {"rows": n, "vectors_dropout": opts.vectors_dropout}
+            model.split_embedding(n, torch.from_numpy(has_vec[:n]), opts.vectors_dropout)
         encoder.save(build.dir)
+    elif embed_split:
+        model.split_embedding(embed_split["rows"], None, embed_split["vectors_dropout"])   # the checkpoint fills it in
     tr = Encoded(encoder, train.words, train_tags)
     va = Encoded(encoder, valid.words, valid_tags) if valid is not None else None
     task = TaggerTask(model, tr, va, opts.batch_size, opts.seed, opts.word_dropout, span=scheme is not None)
@@ -126,13 +134,14 @@ def _train(session, build, train: Tagged, valid: Tagged | None, opts: TaggerOpti
     tcfg.check()
     metric = F1 if scheme else ACC
     meta = {"kind": kind, "config": cfg, "lowercase": opts.lowercase, "data_vocab": data_vocab,
-            "command": session.command_line}
+            "command": session.command_line, **({"split": embed_split} if embed_split else {})}
     progress = FitProgress(session.progress(), f"train tagger {build.name}", metric, opts.epochs or None)
     result = fit(task, tcfg, build.dir / "ckpt", [progress], resume=bool(saved), meta=meta)
     from wordshell.fit.weights import load_weights
 
     if (build.dir / "ckpt" / "best.safetensors").is_file():  # the best epoch (fit writes it on each improvement)
         model.load_state_dict(load_weights(build.dir / "ckpt" / "best.safetensors")[0])
+    model.merge_embedding()
     model.cpu().eval()
     params = sum(p.numel() for p in model.parameters())
     best = result.get("best") or {}
@@ -143,6 +152,7 @@ def _train(session, build, train: Tagged, valid: Tagged | None, opts: TaggerOpti
         **meta, "arch": opts.arch, "scheme": scheme, "tagset": sorted({t for s in train.tags for t in s}),
         "tokenizer": {"split": "ptb"}, "max_tokens": opts.max_tokens, "params": params, "data": data_info,
         "train": asdict(tcfg), "seed": opts.seed, "word_dropout": opts.word_dropout,
+        **({"vectors_dropout": embed_split["vectors_dropout"]} if embed_split else {}),
         **({"vectors": vec_info} if vec_info else {}),
         "metrics": {"valid_acc": best.get("valid_acc"), "valid_f1": best.get("valid_f1"),
                     "valid_loss": best.get("valid_loss"), "best_epoch": best.get("epoch")},
@@ -205,9 +215,10 @@ def model_config(opts: TaggerOptions, encoder, tagset: list[str], scheme: str | 
     return kind, asdict(cfg)
 
 
-def init_from_vectors(model, encoder, kv, freeze: bool) -> dict:
+def init_from_vectors(model, encoder, kv, freeze: bool) -> tuple[dict, "np.ndarray"]:
     """Copy word vectors into the embedding rows of the vocabulary (looked up by the normalised form);
-    FastText builds vectors for the words it lacks from their n-grams."""
+    FastText builds vectors for the words it lacks from their n-grams. Returns the counts and a bool per
+    embedding row: it holds a vector."""
     import numpy as np
     import torch
 
@@ -221,6 +232,7 @@ def init_from_vectors(model, encoder, kv, freeze: bool) -> dict:
     for i, w in enumerate(kv.words):  # the first vector word of each normalised form
         rows.setdefault(encoder.norm(w), i)
     found = oov = 0
+    has_vec = np.zeros(emb.shape[0], dtype=bool)
     with torch.no_grad():
         for i, w in enumerate(encoder.words):
             r = rows.get(w)
@@ -231,10 +243,11 @@ def init_from_vectors(model, encoder, kv, freeze: bool) -> dict:
             else:
                 continue
             emb[i + FIRST] = torch.from_numpy(np.array(vec, dtype=np.float32))
+            has_vec[i + FIRST] = True
     if freeze:
         emb.requires_grad_(False)
     return {"vectors": kv.name, "found": found, "from_ngrams": oov, "missing": len(encoder.words) - found - oov,
-            "frozen": freeze}
+            "frozen": freeze}, has_vec
 
 
 def save_tagger(build, model, meta: dict) -> dict:
