@@ -215,7 +215,7 @@ def model_config(opts: TaggerOptions, encoder, tagset: list[str], scheme: str | 
     return kind, asdict(cfg)
 
 
-def init_from_vectors(model, encoder, kv, freeze: bool) -> tuple[dict, "np.ndarray"]:
+def init_from_vectors(model, encoder, kv, freeze: bool) -> tuple[dict, object]:
     """Copy word vectors into the embedding rows of the vocabulary (looked up by the normalised form);
     FastText builds vectors for the words it lacks from their n-grams. Returns the counts and a bool per
     embedding row: it holds a vector."""
