@@ -1,7 +1,7 @@
 """UD English-LinES UPOS: test accuracy of `wordshell train tagger` beside UDPipe 1, trained in the same run.
 
-    python bench/bench_tag_pos.py                     # UDPipe 1 + word2vec pretraining + tagger (20 min)
-    python bench/bench_tag_pos.py --minutes 5 --no-pretrain --no-peer
+    python bench/bench_tag_pos.py --minutes 12        # UDPipe 1 (21 min) + word2vec pretraining + tagger
+    python bench/bench_tag_pos.py --minutes 5 --no-pretrain --no-peer --no-recipe
 
 Data: ../shared/data/ud-english-lines: train (3,457 sentences) -> test (1,121), dev (1,118) for selection
 (the tagger's best epoch; UDPipe's heldout data). Gold tokenization for both: each reads the words of the
@@ -28,6 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import OUT, ROOT, machine, shared, wordshell  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
+
+
+# The tagger's recipe (the vectors are --pretrain's): a char BiLSTM, 150 units per direction, half the
+# training words with a pretrained vector read through it (--vectors-dropout), no early stop (cosine to 0).
+RECIPE = ["--chars", "lstm", "--hidden", "150", "--vectors-dropout", "0.5", "--patience", "0"]
 
 
 def udpipe_sentences(text: str):
@@ -116,7 +121,8 @@ def main() -> None:
     ap.add_argument("--pretrain-epochs", type=int, default=10)
     ap.add_argument("--pretrain-text", choices=("wikitext", "more"), default="more",
                     help="the vectors' text: WikiText-2 (+ LinES train), or more of ../shared/data's text too")
-    ap.add_argument("--extra", default="", help="more `train tagger` options")
+    ap.add_argument("--extra", default="", help="more `train tagger` options (after the recipe's: they win)")
+    ap.add_argument("--no-recipe", action="store_true", help="train tagger's defaults instead of RECIPE")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     d = "ud-english-lines/"
@@ -157,7 +163,7 @@ def main() -> None:
     t1 = time.time()
     p = wordshell(home, "train", "tagger", "pos", "--data", str(train_p), "--valid", str(dev_p), "--tags", "upos",
                   "--time", f"{args.minutes}m", "--schedule", "cosine", "--seed", str(args.seed), *vec_args,
-                  *args.extra.split(), "--force", check=False)
+                  *([] if args.no_recipe else RECIPE), *args.extra.split(), "--force", check=False)
     if p.returncode:
         raise SystemExit(p.stderr[-3000:])
     for line in p.stderr.splitlines():
