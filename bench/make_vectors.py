@@ -2,6 +2,7 @@
 
     python bench/make_vectors.py --rows 400000 --dim 300        # -> bench/out/vec-400k/
     python bench/make_vectors.py --rows 2000000 --dim 300       # -> bench/out/vec-2m/  (~13 GB)
+    python bench/make_vectors.py --rows 2000000 --only-binary   # vectors.bin only (2.4 GB)
 
 Writes, in bench/out/vec-<N>/ (ignored by git; delete it when done):
     glove.txt    GloVe text: 'word v1 .. vD', no header ('%.5f' values)
@@ -116,6 +117,7 @@ def main():
     ap.add_argument("--fasttext", action="store_true", help="Also write model.bin (fastText .bin).")
     ap.add_argument("--only-fasttext", action="store_true", help="Write model.bin only.")
     ap.add_argument("--buckets", type=int, default=None)
+    ap.add_argument("--only-binary", action="store_true", help="Write vectors.bin only (2M: 2.4 GB, not 13).")
     args = ap.parse_args()
     tag = f"{args.rows // 1_000_000}m" if args.rows % 1_000_000 == 0 else f"{args.rows // 1000}k"
     out = Path(args.out) if args.out else OUT / f"vec-{tag}"
@@ -128,21 +130,27 @@ def main():
         write_fasttext(out / "model.bin", words, args, block)
     if args.only_fasttext:
         return
-    with open(out / "glove.txt.part", "wb") as g, open(out / "vectors.vec.part", "wb") as t, \
-            open(out / "vectors.bin.part", "wb") as b:
+    names = ["vectors.bin"] if args.only_binary else ["glove.txt", "vectors.vec", "vectors.bin"]
+    files = {n: open(out / f"{n}.part", "wb") for n in names}
+    try:
         header = f"{args.rows} {args.dim}\n".encode()
-        t.write(header)
-        b.write(header)
+        for n in ("vectors.vec", "vectors.bin"):
+            if n in files:
+                files[n].write(header)
         for i, v in enumerate(make_vectors(args.rows, args.dim, args.seed, block)):
             ws = words[i * block:i * block + len(v)]
-            text = format_block(v)
-            keep = text != 0
-            lines = b"".join(w + row[k].tobytes() + b"\n" for w, row, k in zip(ws, text, keep))
-            g.write(lines)
-            t.write(lines)
+            if "glove.txt" in files:
+                text = format_block(v)
+                keep = text != 0
+                lines = b"".join(w + row[k].tobytes() + b"\n" for w, row, k in zip(ws, text, keep))
+                files["glove.txt"].write(lines)
+                files["vectors.vec"].write(lines)
             le = v.astype("<f4")
-            b.write(b"".join(w + b" " + row.tobytes() + b"\n" for w, row in zip(ws, le)))
-    for name in ("glove.txt", "vectors.vec", "vectors.bin"):
+            files["vectors.bin"].write(b"".join(w + b" " + row.tobytes() + b"\n" for w, row in zip(ws, le)))
+    finally:
+        for f in files.values():
+            f.close()
+    for name in names:
         (out / f"{name}.part").rename(out / name)
         print(f"{out / name}: {(out / name).stat().st_size / 1e9:.2f} GB", file=sys.stderr)
     print(f"done in {time.time() - t0:.0f} s", file=sys.stderr)
