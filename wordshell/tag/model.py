@@ -79,7 +79,7 @@ class SplitEmbedding(nn.Module):
     """The word Embedding while a tagger trains with --vectors. Rows [0, n) (padding, unknown, the training
     data's words) are the parameter; rows n.. (the vectors' words the data lacks) are a fixed buffer. Those
     rows never get a gradient, so the model is the same one; the optimizer just stops stepping (and keeping
-    Adam moments for) ~100k rows of zeros, which was half of each training step. `merged()` gives the one
+    Adam moments for) rows of zeros: 41.6k of 49.7k rows on LinES with its vectors, half of each step. `merged()` gives the one
     table back for saving.
 
     `drop`: in training, that fraction of the tokens whose word has a pretrained vector (`has_vec`) read that
