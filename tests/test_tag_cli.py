@@ -181,13 +181,13 @@ def test_vectors_train_only_the_datas_rows_and_resume(ws, with_w2v, tmp_path):
     data = write(tmp_path / "pos.tsv", POS)
     small = [o for o in SMALL]
     del small[small.index("--dim"):small.index("--dim") + 2]     # the vectors' size
-    opts = ["--data", data, "--vectors", with_w2v, "--vectors-dropout", "0.3", *small]
+    opts = ["--data", data, "--vectors", with_w2v, *small]      # --vectors-dropout: its default, 0.5
     assert ws("train", "tagger", "v", "--epochs", "2", *opts).code == 0
     r = ws("train", "tagger", "v", "--epochs", "4", "--resume", *opts)
     assert r.code == 0, r
     d = ws.home / "checkpoints" / "v"
     meta = json.loads((d / "model.json").read_text())
-    assert [h["epoch"] for h in meta["history"]] == [1, 2, 3, 4] and meta["vectors_dropout"] == 0.3
+    assert [h["epoch"] for h in meta["history"]] == [1, 2, 3, 4] and meta["vectors_dropout"] == 0.5
     table = load_file(str(d / "weights.safetensors"))["embed.weight"]
     vocab = (d / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
     n = meta["data_vocab"]
@@ -202,5 +202,6 @@ def test_vectors_train_only_the_datas_rows_and_resume(ws, with_w2v, tmp_path):
     assert trained and not np.allclose(table[trained[0] + 2], kv.vectors[first[vocab[trained[0]]]], atol=1e-3)
     r = ws("tag", "the cat runs", "--model", "v")
     assert r.code == 0 and len(r.out.split()) == 3, r
-    r = ws("train", "tagger", "x", "--data", data, "--vectors-dropout", "0.2", *SMALL)
+    assert ws("train", "tagger", "x", "--data", data, "--epochs", "1", *SMALL).code == 0   # default, no --vectors
+    r = ws("train", "tagger", "x", "--data", data, "--vectors-dropout", "0.2", "--force", *SMALL)
     assert r.code != 0 and "--vectors-dropout needs --vectors" in r.err and len(r.err.strip().splitlines()) <= 2

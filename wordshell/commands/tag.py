@@ -73,9 +73,9 @@ def _read(session, specs, data_format, field, column, encoding, max_tokens):
 @click.option("--dropout", type=click.FloatRange(0, 0.95), default=0.5, show_default=True)
 @click.option("--word-dropout", type=click.FloatRange(0, 0.9), default=0.05, show_default=True,
               help="The fraction of words read as 'unknown' in training (teaches the unknown-word vector).")
-@click.option("--vectors-dropout", type=click.FloatRange(0, 0.9), default=0.0, show_default=True,
+@click.option("--vectors-dropout", type=click.FloatRange(0, 0.9), default=0.5, show_default=True,
               help="With --vectors: the fraction of training words read through their pretrained vector, not the "
-                   "fine-tuned one, as the words the data lacks are read.")
+                   "fine-tuned one, as the words the data lacks are read (0 = off).")
 @click.option("--epochs", type=click.IntRange(1, 10_000), default=30, show_default=True)
 @click.option("--time", "time_budget", type=Duration(), default=0.0, help="Time budget: 600, 10m, 1h.")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True, help="Sentences per step.")
@@ -116,7 +116,7 @@ def train_tagger(ctx, session, name, data, valid_file, background, resume, force
     valid_data = _read(session, [valid_file], *fmt) if valid_file else None
     if no_chars:
         kw["chars"] = "none"
-    if kw["vectors_dropout"] and not kw["vectors"]:
+    if "vectors_dropout" in explicit and kw["vectors_dropout"] and not kw["vectors"]:
         raise UsageError("--vectors-dropout needs --vectors", "name a word2vec/fasttext model with --vectors M")
     if budget and "epochs" not in explicit:
         kw["epochs"] = 0  # the time budget bounds the run

@@ -48,7 +48,7 @@ class TaggerOptions:
     layers: int = 1
     dropout: float = 0.5
     word_dropout: float = 0.05
-    vectors_dropout: float = 0.0      # with --vectors: see model.SplitEmbedding
+    vectors_dropout: float = 0.5      # with --vectors: see model.SplitEmbedding
     epochs: int = 30
     time_budget: float = 0.0
     batch_size: int = 32
