@@ -79,8 +79,8 @@ class SplitEmbedding(nn.Module):
     """The word Embedding while a tagger trains with --vectors. Rows [0, n) (padding, unknown, the training
     data's words) are the parameter; rows n.. (the vectors' words the data lacks) are a fixed buffer. Those
     rows never get a gradient, so the model is the same one; the optimizer just stops stepping (and keeping
-    Adam moments for) rows of zeros: 41.6k of 49.7k rows on LinES with its vectors, half of each step. `merged()` gives the one
-    table back for saving.
+    Adam moments for) rows of zeros: 41.6k of 49.7k rows on LinES with its vectors, half of each step.
+    `merged()` gives the one table back for saving.
 
     `drop`: in training, that fraction of the tokens whose word has a pretrained vector (`has_vec`) read that
     vector as it was before training (`start`) instead of the fine-tuned row. At test time a word the
