@@ -127,11 +127,22 @@ def repeated(path: Path, times: int, limit: int, dest: Path) -> tuple[Path, int]
     return dest, len(text.split()) * times
 
 
+def c_run(path, kind, args, seed: int = 1) -> dict:
+    """word2vec.c (bench/word2vec_c.py) with the same settings, one thread; scored by gensim's evaluators."""
+    from gensim.models import KeyedVectors
+
+    import word2vec_c
+
+    vec, rate = word2vec_c.run(path, kind, args.epochs, 1, seed, SETTINGS)
+    return {"words_per_sec": rate, **evaluate(KeyedVectors.load_word2vec_format(str(vec)))}
+
+
 def seeds(home, path, kind, args, out) -> None:
-    """Seeds 1..N of both engines, alternating: per-seed figures, means, and each engine's spread."""
+    """Seeds 1..N of each engine, alternating: per-seed figures, means, and each engine's spread."""
     import statistics
 
-    runs = {"gensim": [], "torch": []}
+    engines = ["gensim", "torch"] + (["word2vec.c"] if args.word2vec_c and kind != "fasttext" else [])
+    runs = {e: [] for e in engines}
     for seed in range(1, args.seeds + 1):
         g = gensim_run(home, path, kind, args.epochs, args.gensim_workers, True, seed)
         g.pop("oov", None)
@@ -139,22 +150,26 @@ def seeds(home, path, kind, args, out) -> None:
         o.update(evaluate(load_ours(o.pop("dir"))))
         runs["gensim"].append(g)
         runs["torch"].append(o)
-        print(f"{kind:8s} seed {seed}: gensim analogy {g['analogy']:6.2f} ws353 {g['ws353']:6.2f} "
-              f"{g['words_per_sec']:>9,.0f} w/s | torch analogy {o['analogy']:6.2f} ws353 {o['ws353']:6.2f} "
-              f"{o['words_per_sec']:>9,.0f} w/s", flush=True)
+        if "word2vec.c" in runs:
+            runs["word2vec.c"].append(c_run(path, kind, args, seed))
+        print(f"{kind:8s} seed {seed}: " + " | ".join(
+            f"{e} analogy {runs[e][-1]['analogy']:6.2f} ws353 {runs[e][-1]['ws353']:6.2f} "
+            f"{runs[e][-1]['words_per_sec']:>9,.0f} w/s" for e in engines), flush=True)
     summary = {}
     for engine, rs in runs.items():
         summary[engine] = {m: {"mean": statistics.fmean(r[m] for r in rs), "min": min(r[m] for r in rs),
                                "max": max(r[m] for r in rs)} for m in ("analogy", "ws353", "words_per_sec")}
     out["quality"][kind] = {"runs": runs, "summary": summary}
-    g, o = summary["gensim"], summary["torch"]
-    print(f"{kind:8s} mean of {args.seeds} seeds: gensim analogy {g['analogy']['mean']:6.2f} "
-          f"({g['analogy']['min']:.2f}-{g['analogy']['max']:.2f}) ws353 {g['ws353']['mean']:6.2f} "
-          f"({g['ws353']['min']:.2f}-{g['ws353']['max']:.2f}) | torch analogy {o['analogy']['mean']:6.2f} "
-          f"({o['analogy']['min']:.2f}-{o['analogy']['max']:.2f}) ws353 {o['ws353']['mean']:6.2f} "
-          f"({o['ws353']['min']:.2f}-{o['ws353']['max']:.2f}) | diff analogy "
-          f"{o['analogy']['mean'] - g['analogy']['mean']:+.2f} ws353 {o['ws353']['mean'] - g['ws353']['mean']:+.2f} "
-          f"(goal within 1.5) speed {o['words_per_sec']['mean'] / g['words_per_sec']['mean']:.3f}x", flush=True)
+    print(f"{kind:8s} mean of {args.seeds} seeds: " + " | ".join(
+        f"{e} analogy {summary[e]['analogy']['mean']:6.2f} ({summary[e]['analogy']['min']:.2f}-"
+        f"{summary[e]['analogy']['max']:.2f}) ws353 {summary[e]['ws353']['mean']:6.2f} "
+        f"({summary[e]['ws353']['min']:.2f}-{summary[e]['ws353']['max']:.2f})" for e in engines), flush=True)
+    for a, b in [("torch", "gensim"), ("torch", "word2vec.c"), ("word2vec.c", "gensim")]:
+        if a in summary and b in summary:
+            x, y = summary[a], summary[b]
+            print(f"{kind:8s} {a} - {b}: analogy {x['analogy']['mean'] - y['analogy']['mean']:+.2f} ws353 "
+                  f"{x['ws353']['mean'] - y['ws353']['mean']:+.2f} (goal for torch - gensim: within 1.5) speed "
+                  f"{x['words_per_sec']['mean'] / y['words_per_sec']['mean']:.3f}x", flush=True)
 
 
 def main():
@@ -170,6 +185,8 @@ def main():
     ap.add_argument("--speed-repeat", type=int, default=0, help="skip-gram speed on the data repeated N times")
     ap.add_argument("--speed-epochs", type=int, default=1)
     ap.add_argument("--json", default=None, help="write the figures here too")
+    ap.add_argument("--word2vec-c", action="store_true", help="word2vec.c too (sg, cbow), the original tool, "
+                    "compiled from the registry's `word2vec` sdist (bench/word2vec_c.py), one thread")
     ap.add_argument("--seeds", type=int, default=1, help="seeds 1..N for both engines: means, and each "
                     "engine's own seed-to-seed spread (how much of a difference is noise)")
     args = ap.parse_args()
@@ -188,6 +205,10 @@ def main():
         o = torch_run(home, path, kind, args.epochs, args)
         o.update(evaluate(load_ours(o["dir"])))
         out["quality"][kind] = {"gensim": {k: v for k, v in g.items() if k != "oov"}, "torch": {k: v for k, v in o.items() if k != "dir"}}
+        if args.word2vec_c and kind != "fasttext":
+            c = out["quality"][kind]["word2vec.c"] = c_run(path, kind, args)
+            print(f"{kind:8s} word2vec.c: analogy {c['analogy']:6.2f}  ws353 {c['ws353']:6.2f}  "
+                  f"{c['words_per_sec']:>11,.0f} words/s (1 thread)", flush=True)
         print(f"{kind:8s} gensim: analogy {g['analogy']:6.2f}  ws353 {g['ws353']:6.2f}  {g['words_per_sec']:>11,.0f} "
               f"words/s ({args.gensim_workers} threads)\n{'':8s} torch:  analogy {o['analogy']:6.2f}  ws353 "
               f"{o['ws353']:6.2f}  {o['words_per_sec']:>11,.0f} words/s ({o['device']})   diff: analogy "
