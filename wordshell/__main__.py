@@ -1,4 +1,4 @@
-from wordshell.cli import main
+from wordshell.entry import main
 
 if __name__ == "__main__":
     main()

@@ -4,7 +4,10 @@
                     similarity, odd-one-out, ranks (scores equal gensim's); save_vectors, write_vocab
     vocab.py        the stored word lookup (offsets + sorted hashes, memory-mapped); ListVocab for old models
     scan.py         matvec (the scan of a query over the matrix) and row norms
-    blas.py         one OpenBLAS thread for the calling thread during a scan
+    blas.py         numpy's OpenBLAS without numpy: one thread per scan thread, the scan's row ranges,
+                    the CBLAS routines of the lean path
+    lean.py         the one-shot `similar WORD` without numpy: .npy headers, the lookup, the scan and
+                    the top N through OpenBLAS (same bits as keyed.py; entry.py calls it)
     expression.py   parse 'king - man + woman' and 'man:king::woman:?'
     context.py      output ("context") vectors and the Huffman tree: context.npy, hs_*.npy (explain prob)
     ngrams.py       fastText's character n-grams and FNV-1a buckets; OOV vectors in numpy

@@ -27,23 +27,13 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from wordshell.vectors.lean import word_hash   # lean.py reads the same lookup without numpy
+
 FILES = ("vocab.offsets.npy", "vocab.hash.npy", "vocab.rows.npy")
 
 
 class VocabMismatch(ValueError):
     """vocab.txt and its lookup files disagree (one of them was replaced or truncated)."""
-
-
-def word_hash(data: bytes) -> int:
-    """64-bit hash of a word's UTF-8 bytes, stable across processes (unlike hash()): two C checksums
-    (~0.2 us a word; blake2b cost 0.7 us, a third of a 400k-word binary import's bookkeeping). Equal
-    hashes are told apart by comparing the words, so a collision costs one more comparison, never a
-    wrong row.
-
-    >>> word_hash(b"king") == (zlib.crc32(b"king") << 32 | zlib.adler32(b"king"))
-    True
-    """
-    return zlib.crc32(data) << 32 | zlib.adler32(data)
 
 
 def hashes_of(words: Iterable[bytes]) -> np.ndarray:
