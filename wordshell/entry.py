@@ -121,8 +121,14 @@ def lean_similar(args: list[str]) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["similar"] and lean_similar(args[1:]):
-        sys.exit(0)
+    try:
+        if args[:1] == ["similar"] and lean_similar(args[1:]):
+            sys.exit(0)
+    except KeyboardInterrupt:   # as cli.handle_errors
+        from wordshell.render import error_line
+
+        error_line("cancelled", sys.stderr)
+        sys.exit(130)
     from wordshell.cli import main as cli_main
 
     cli_main(args)
