@@ -141,6 +141,8 @@ class LeanModel:
     def __init__(self, home: str, name: str):
         if not name_ok(name):
             raise Unsupported("model name")
+        if os.name != "posix":
+            raise Unsupported("memory maps through libc: POSIX only")
         d = os.path.join(home, "checkpoints", name)
         try:
             with open(os.path.join(d, "model.json"), "rb") as f:
