@@ -111,7 +111,8 @@ def test_parse_similar_forms():
     assert parse_similar(["king", "--model=g", "--top=7", "--format=tsv"]) == ("king", "g", 7, "tsv")
     for args in (["king", "queen"], ["king", "--negative", "man"], ["king", "-n", "man"], ["king", "--restrict", "5"],
                  ["king", "--approx"], ["king", "--format", "table"], ["king", "--top", "x"], ["king", "--top"],
-                 ["--", "king"], ["-king"], [], ["king", "--help"], ["king", "--top", "-3"]):
+                 ["--", "king"], ["-king"], [], ["king", "--help"], ["king", "--top", "-3"],
+                 ["king", "--top", "\u00b2"], ["king", "--top=\u0663"], ["king", "-k", "1" * 7], ["king", "-k", "+5"]):
         assert parse_similar(args) is None, args
 
 
@@ -135,11 +136,90 @@ def test_cli_output_equals_the_full_paths(ws, rand_model):
 
 
 def test_lean_path_imports_neither_numpy_nor_click(ws, rand_model):
-    code = ("import sys; from wordshell import entry; ok = entry.lean_similar(['w5', '-m', 'r']); "
-            "sys.stderr.write(f'{ok} {\"numpy\" in sys.modules} {\"click\" in sys.modules}')")
+    code = ("import sys; from wordshell import entry; code = entry.lean_similar(['w5', '-m', 'r']); "
+            "sys.stderr.write(f'{code} {\"numpy\" in sys.modules} {\"click\" in sys.modules}')")
     env = dict(os.environ, WORDSHELL_HOME=str(ws.home))
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert p.stderr == "True False False" and p.stdout.count("\n") == 10
+    assert p.stderr == "0 False False" and p.stdout.count("\n") == 10
     env["WORDSHELL_LEAN"] = "0"
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert p.stderr == "False False False" and p.stdout == ""
+    assert p.stderr == "None False False" and p.stdout == ""
+
+
+def test_ties_come_out_alike(ws, tmp_path, monkeypatch):
+    """Equal scores: both paths put the lower row first, at the cut too (argpartition alone would not)."""
+    words = [f"t{i}" for i in range(40)]
+    vecs = np.zeros((40, 4), dtype=np.float32)
+    vecs[:, 0] = 1.0
+    vecs[::3, 1] = 1.0          # three groups of equal vectors
+    vecs[1::3, 2] = 1.0
+    vecs[2::3, 3] = 1.0
+    assert ws("models", "import", str(_write_vectors(tmp_path / "t.txt", words, vecs)), "t",
+              "-F", "word2vec-text").code == 0
+    kv = KeyedVectors.from_store(Store(ws.home), "t")
+    for word in ("t0", "t1", "t5", "t39"):
+        for top in (1, 2, 5, 13, 14, 39, 40):
+            want = kv.most_similar([word], topn=top)
+            assert lean.similar(str(ws.home), "t", word, top) == want
+            tied = [w for w, s in want if s == want[0][1]]
+            assert tied == sorted(tied, key=lambda w: int(w[1:]))   # the lower row first
+        a, b = _run(ws.home, "similar", word, "-m", "t", "-k", "13"), _run(ws.home, "similar", word, "-m", "t",
+                                                                          "-k", "13", lean_on=False)
+        assert a.stdout == b.stdout and a.returncode == b.returncode == 0
+
+
+def test_split_on_a_group_edge_is_the_same_bits(ws, rand_model, monkeypatch):
+    """blas.parts cuts on a multiple of 64 rows: two calls give the bits one call gives."""
+    parts = blas.parts
+    m = lean.LeanModel(str(ws.home), rand_model)
+    try:
+        q = m.query(5)
+        monkeypatch.setattr(blas, "parts", lambda n, dim: [(0, n)])
+        one = list(m.scores(q))
+        cut = (m.n // 2) - (m.n // 2) % 64
+        monkeypatch.setattr(blas, "parts", lambda n, dim: [(0, cut), (cut, n)])
+        assert list(m.scores(q)) == one
+    finally:
+        m.close()
+    monkeypatch.setattr(blas, "idle_core", lambda: True)
+    assert parts(400_003, 300) == [(0, 200_000), (200_000, 400_003)] and parts(1000, 300) == [(0, 1000)]
+
+
+def test_nan_or_corrupt_files_decline(ws, rand_model):
+    d = Store(ws.home).model_dir(rand_model)
+    norms = bytearray((d / "norms.npy").read_bytes())
+    saved = bytes(norms)
+    norms[-4:] = np.array([np.nan], dtype=np.float32).tobytes()   # the last row's norm: nan
+    (d / "norms.npy").write_bytes(bytes(norms))
+    with pytest.raises(lean.Unsupported):
+        lean.similar(str(ws.home), rand_model, "w1", 5)
+    (d / "norms.npy").write_bytes(saved)
+    first = lean.similar(str(ws.home), rand_model, "w1", 1)[0][0].encode()   # its best neighbour's line:
+    text = (d / "vocab.txt").read_bytes()                                    # same size, not UTF-8
+    (d / "vocab.txt").write_bytes(text.replace(b"\n" + first + b"\n", b"\n\xff" + first[1:] + b"\n"))
+    with pytest.raises(lean.Unsupported):
+        lean.similar(str(ws.home), rand_model, "w1", 100)
+    a, b = _run(ws.home, "similar", "w1", "-m", rand_model, "-k", "100"), \
+        _run(ws.home, "similar", "w1", "-m", rand_model, "-k", "100", lean_on=False)
+    assert (a.returncode, a.stdout, a.stderr) == (b.returncode, b.stdout, b.stderr)
+    (d / "model.json").write_bytes(b"\xef\xbb\xbf" + (d / "model.json").read_bytes())   # a BOM: corrupt
+    with pytest.raises(lean.Unsupported):
+        lean.similar(str(ws.home), rand_model, "w1", 5)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_closed_pipe_and_full_disk_end_alike(ws, rand_model):
+    env = dict(os.environ, WORDSHELL_HOME=str(ws.home))
+    codes = []
+    for lean_on in ("1", "0"):
+        env["WORDSHELL_LEAN"] = lean_on
+        p = subprocess.Popen([sys.executable, "-m", "wordshell", "similar", "w1", "-m", rand_model, "-k", "100"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stdout.close()   # the reader is gone before the answer comes
+        err = p.stderr.read()
+        codes.append((p.wait(), err))
+        with open("/dev/full", "w") as full:
+            q = subprocess.run([sys.executable, "-m", "wordshell", "similar", "w1", "-m", rand_model], env=env,
+                               stdout=full, stderr=subprocess.PIPE, text=True)
+        codes.append((q.returncode, q.stderr))
+    assert codes[0] == codes[2] and codes[1] == codes[3] and codes[0][0] == codes[1][0] == 1, codes

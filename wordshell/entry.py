@@ -43,8 +43,8 @@ def parse_similar(args: list[str]) -> tuple[str, str | None, int, str | None] | 
                     return None
                 fmt = value
             else:
-                if not value.isdigit():
-                    return None
+                if not (value.isascii() and value.isdigit() and len(value) <= 6):
+                    return None   # click reads ints its own way ('+5', ' 5', '²'): the full path
                 top = int(value)
         elif a in ("--exact", "-q", "--quiet"):
             pass
@@ -71,31 +71,32 @@ def _cell(value: str) -> str:
     return value.replace("\t", " ").replace("\r", " ").replace("\n", " ")   # render.cell_tsv's rule
 
 
-def lean_similar(args: list[str]) -> bool:
-    """Answer `similar ARGS` on the lean path; False where the full path must (nothing written then)."""
-    if os.environ.get("WORDSHELL_LEAN", "1") == "0":
-        return False
+def lean_similar(args: list[str]) -> int | None:
+    """Answer `similar ARGS` on the lean path: its exit code, or None where the full path must answer
+    (nothing is written then)."""
+    if os.environ.get("WORDSHELL_LEAN", "1") == "0" or sys.stdout is None:
+        return None
     parsed = parse_similar(args)
     if parsed is None:
-        return False
+        return None
     word, model, top, fmt = parsed
     if fmt is None:
         try:
             if sys.stdout.isatty():
-                return False   # a rich table: the full path
+                return None   # a rich table: the full path
         except (AttributeError, ValueError):
-            return False
+            return None
         fmt = "tsv"
     home = os.environ.get("WORDSHELL_HOME") or os.getcwd()
     model = model or _active_model(home)
     if not model:
-        return False
+        return None
     from wordshell.vectors.lean import Unsupported, similar
 
     try:
         found = similar(home, model, word, top)
     except Unsupported:
-        return False
+        return None
     if fmt == "tsv":
         text = "".join(f"{i}\t{_cell(w)}\t{s:.6g}\n" for i, (w, s) in enumerate(found, 1))
     else:
@@ -106,29 +107,46 @@ def lean_similar(args: list[str]) -> bool:
     try:
         text.encode(sys.stdout.encoding or "utf-8")
     except (UnicodeEncodeError, LookupError):
-        return False   # the full path decides what a stream that cannot hold the words gets
+        return None   # the full path decides what a stream that cannot hold the words gets
+    return _write(text)
+
+
+def _write(text: str) -> int:
+    """Write the answer; a closed pipe or a failing stream ends as the full path ends (exit 1)."""
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
-    except BrokenPipeError:   # `| head`: not an error (as cli.handle_errors)
+        return 0
+    except BrokenPipeError:   # `| head`: click exits 1 and silences the streams; so does this
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         except (OSError, ValueError, AttributeError):
             pass
-    return True
+        return 1
+    except OSError as e:   # a full disk: cli.handle_errors' line
+        from wordshell.render import error_line
+
+        error_line(f"{type(e).__name__}: {e}", sys.stderr)
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 1
 
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        if args[:1] == ["similar"] and lean_similar(args[1:]):
-            sys.exit(0)
-    except KeyboardInterrupt:   # as cli.handle_errors
+        code = lean_similar(args[1:]) if args[:1] == ["similar"] else None
+    except KeyboardInterrupt:   # as click (a blank line) and cli.handle_errors
         from wordshell.render import error_line
 
+        sys.stderr.write("\n")
         error_line("cancelled", sys.stderr)
         sys.exit(130)
+    if code is not None:
+        sys.exit(code)
     from wordshell.cli import main as cli_main
 
     cli_main(args)

@@ -177,9 +177,13 @@ class KeyedVectors:
             return []
         if k < len(scores):
             part = np.argpartition(-scores, k - 1)[:k]
+            t = scores[part].min()   # the k-th best score: which of the words tied at it make the cut is
+            if t == t:               # argpartition's whim; take the lowest rows, as the lean path does
+                above = np.flatnonzero(scores > t)
+                part = np.concatenate([above, np.flatnonzero(scores == t)[:k - len(above)]])
         else:
             part = np.arange(len(scores))
-        best = part[np.argsort(-scores[part], kind="stable")]
+        best = part[np.lexsort((part, -scores[part]))]   # best first; ties: the lower row first
         return [(self.words[i], float(scores[i])) for i in best if int(i) not in exclude][:topn]
 
     def mean_query(self, positive: Sequence[str], negative: Sequence[str] = ()) -> tuple[np.ndarray, set[int]]:

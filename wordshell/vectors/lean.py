@@ -20,6 +20,7 @@ vectors, a zero or non-finite norm, files it does not recognise, a BLAS without 
 from __future__ import annotations
 
 import json
+import math
 import mmap
 import os
 import struct
@@ -146,7 +147,7 @@ class LeanModel:
         d = os.path.join(home, "checkpoints", name)
         try:
             with open(os.path.join(d, "model.json"), "rb") as f:
-                meta = json.loads(f.read())
+                meta = json.loads(f.read().decode("utf-8"))   # as atomic.read_json: a BOM is corrupt
         except (OSError, ValueError):
             raise Unsupported("model.json") from None
         if not isinstance(meta, dict) or meta.get("family") != "vectors":
@@ -213,7 +214,7 @@ class LeanModel:
         dot = self.blas.ddot
         v = (ctypes.c_double * self.dim)(*self.vectors.view[r * self.dim:(r + 1) * self.dim])
         for _ in range(2):   # _unit(v), then _unit(mean of one unit vector)
-            norm = dot(self.dim, v, 1, v, 1) ** 0.5
+            norm = math.sqrt(dot(self.dim, v, 1, v, 1))
             if not 0 < norm < float("inf"):
                 raise Unsupported("a zero or non-finite query vector")
             v = (ctypes.c_double * self.dim)(*[x / norm for x in v])
@@ -224,8 +225,9 @@ class LeanModel:
         import ctypes
 
         b, n, dim = self.blas, self.n, self.dim
-        low = b.isamin(n, self.norms.address, 1)
-        if not self.norms.view[low] > 0:
+        if not math.isfinite(b.sdot(n, self.norms.address, 1, self.norms.address, 1)):
+            raise Unsupported("a nan or infinite norm")   # ismax's answer around nan is no answer
+        if not self.norms.view[b.isamin(n, self.norms.address, 1)] > 0:
             raise Unsupported("a zero norm")   # the full path scores zero vectors 0
         out = (ctypes.c_float * n)()
         base, norms, qa = self.vectors.address, self.norms.address, ctypes.addressof(q)
@@ -245,8 +247,10 @@ class LeanModel:
 
             t = threading.Thread(target=work, args=ranges[0])
             t.start()
-            work(*ranges[1])
-            t.join()
+            try:
+                work(*ranges[1])
+            finally:
+                _join(t)
         return out
 
     def top(self, scores, topn: int, exclude: int) -> list[tuple[str, float]]:
@@ -270,12 +274,30 @@ class LeanModel:
         return self.top(self.scores(self.query(r)), topn, r)
 
 
+def _join(t) -> None:
+    """Wait for a scan thread even through Ctrl-C: the matrix is unmapped only after it has finished
+    reading it (then the interrupt goes on)."""
+    interrupted = False
+    while t.is_alive():
+        try:
+            t.join()
+        except KeyboardInterrupt:
+            interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
+
+
 def similar(home: str, model: str, word: str, topn: int) -> list[tuple[str, float]]:
     """`similar WORD --model MODEL --top TOPN` as KeyedVectors.most_similar answers it, or Unsupported."""
     if not 1 <= topn <= MAX_TOP:
         raise Unsupported("--top")
-    m = LeanModel(home, model)
+    try:
+        m = LeanModel(home, model)
+    except (ValueError, OverflowError):
+        raise Unsupported("unreadable files") from None
     try:
         return m.similar(word, topn)
+    except (ValueError, IndexError, OverflowError):   # a corrupt vocab.txt or lookup: the full path says so
+        raise Unsupported("unreadable files") from None
     finally:
         m.close()
