@@ -18,7 +18,7 @@ def row_norms(vectors: np.ndarray, block: int = 65536) -> np.ndarray:
     return out
 
 
-def matvec(matrix: np.ndarray, q: np.ndarray, block: int = 16384) -> np.ndarray:
+def matvec(matrix: np.ndarray, q: np.ndarray, block: int = 512) -> np.ndarray:
     """matrix @ q in float32 (V,), each thread with one BLAS thread (vectors/blas.py).
 
     Big matrices are split in two halves scanned by two threads (numpy releases the GIL; one core
