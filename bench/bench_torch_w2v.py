@@ -137,11 +137,49 @@ def c_run(path, kind, args, seed: int = 1) -> dict:
     return {"words_per_sec": rate, **evaluate(KeyedVectors.load_word2vec_format(str(vec)))}
 
 
+FT_REF = r"""
+import json, sys, time
+import fasttext
+import numpy as np
+from gensim.models import KeyedVectors
+from gensim.test.utils import datapath
+path, epochs, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+import fasttext.FastText
+fasttext.FastText.unsupervised_default["seed"] = seed   # the Python API takes no seed; its default is passed on
+t = time.perf_counter()
+m = fasttext.train_unsupervised(path, model="skipgram", dim=100, ws=5, neg=5, minCount=5, t=1e-3, minn=3, maxn=6,
+                                bucket=200000, lr=0.025, epoch=epochs, thread=1, verbose=0)
+dt = time.perf_counter() - t
+words = [w for w in m.get_words() if w != "</s>"]
+kv = KeyedVectors(100)
+kv.add_vectors(words, np.stack([m.get_word_vector(w) for w in words]))
+acc, _ = kv.evaluate_word_analogies(datapath("questions-words.txt"))
+ws = kv.evaluate_word_pairs(datapath("wordsim353.tsv"))
+print(json.dumps({"seconds": dt, "analogy": 100 * acc, "ws353": 100 * ws[1].statistic}))
+"""
+
+
+def ft_run(home, path, args, seed: int = 1) -> dict:
+    """fastText's own trainer (the fasttext-numpy2 wheel), skip-gram with subwords, the same settings, one
+    thread: a referee for the subword model as word2vec.c is for word2vec. Its own choices differ from
+    gensim's in places (noise words from count^0.5, '</s>' a word of every line); its vectors are scored
+    by gensim's evaluators, '</s>' left out."""
+    p = subprocess.run([sys.executable, "-c", FT_REF, str(path), str(args.epochs), str(seed)], env=env_for(home),
+                       capture_output=True, text=True)
+    if p.returncode:
+        sys.exit(f"fastText failed: {p.stderr[-2000:]}")
+    res = json.loads(p.stdout.strip().splitlines()[-1])
+    # the raw words of the text over the whole call (its vocabulary pass included)
+    res["words_per_sec"] = len(path.read_text(encoding="utf-8").split()) * args.epochs / res["seconds"]
+    return res
+
+
 def seeds(home, path, kind, args, out) -> None:
     """Seeds 1..N of each engine, alternating: per-seed figures, means, and each engine's spread."""
     import statistics
 
-    engines = ["gensim", "torch"] + (["word2vec.c"] if args.word2vec_c and kind != "fasttext" else [])
+    engines = ["gensim", "torch"] + (["word2vec.c"] if args.word2vec_c and kind != "fasttext" else []) + \
+        (["fastText"] if args.fasttext_ref and kind == "fasttext" else [])
     runs = {e: [] for e in engines}
     for seed in range(1, args.seeds + 1):
         g = gensim_run(home, path, kind, args.epochs, args.gensim_workers, True, seed)
@@ -152,6 +190,8 @@ def seeds(home, path, kind, args, out) -> None:
         runs["torch"].append(o)
         if "word2vec.c" in runs:
             runs["word2vec.c"].append(c_run(path, kind, args, seed))
+        if "fastText" in runs:
+            runs["fastText"].append(ft_run(home, path, args, seed))
         print(f"{kind:8s} seed {seed}: " + " | ".join(
             f"{e} analogy {runs[e][-1]['analogy']:6.2f} ws353 {runs[e][-1]['ws353']:6.2f} "
             f"{runs[e][-1]['words_per_sec']:>9,.0f} w/s" for e in engines), flush=True)
@@ -164,7 +204,8 @@ def seeds(home, path, kind, args, out) -> None:
         f"{e} analogy {summary[e]['analogy']['mean']:6.2f} ({summary[e]['analogy']['min']:.2f}-"
         f"{summary[e]['analogy']['max']:.2f}) ws353 {summary[e]['ws353']['mean']:6.2f} "
         f"({summary[e]['ws353']['min']:.2f}-{summary[e]['ws353']['max']:.2f})" for e in engines), flush=True)
-    for a, b in [("torch", "gensim"), ("torch", "word2vec.c"), ("word2vec.c", "gensim")]:
+    for a, b in [("torch", "gensim"), ("torch", "word2vec.c"), ("word2vec.c", "gensim"), ("torch", "fastText"),
+                 ("fastText", "gensim")]:
         if a in summary and b in summary:
             x, y = summary[a], summary[b]
             print(f"{kind:8s} {a} - {b}: analogy {x['analogy']['mean'] - y['analogy']['mean']:+.2f} ws353 "
@@ -187,6 +228,8 @@ def main():
     ap.add_argument("--json", default=None, help="write the figures here too")
     ap.add_argument("--word2vec-c", action="store_true", help="word2vec.c too (sg, cbow), the original tool, "
                     "compiled from the registry's `word2vec` sdist (bench/word2vec_c.py), one thread")
+    ap.add_argument("--fasttext-ref", action="store_true", help="fastText's own trainer too (fasttext kind, "
+                    "the fasttext-numpy2 wheel of the bench extra), one thread")
     ap.add_argument("--seeds", type=int, default=1, help="seeds 1..N for both engines: means, and each "
                     "engine's own seed-to-seed spread (how much of a difference is noise)")
     args = ap.parse_args()
