@@ -12,7 +12,9 @@ then times, interleaved run by run:
     gensim .kv    gensim's KeyedVectors .kv file, mmap='r', then most_similar (its fastest load)
     gensim .bin   KeyedVectors.load_word2vec_format(bin, binary=True).most_similar
     --compare     the same `wordshell similar` from another checkout (e.g. the previous revision in a
-                  git worktree), to show a change costs no start-up time
+                  git worktree), to show a change costs no start-up time. Run the script from outside
+                  both checkouts: `python -m` puts the current folder first on sys.path, so from inside
+                  this one both sides would run this checkout's code.
 """
 
 from __future__ import annotations
