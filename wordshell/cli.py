@@ -255,13 +255,10 @@ def handle_errors(fn, session: Session) -> int:
     except KeyboardInterrupt:
         error_line("cancelled", err)
         return 130
-    except BrokenPipeError:
-        # the reader went away (`| head`): not an error; silence the flush at exit
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError, AttributeError):
-            pass
+    except BrokenPipeError:   # the reader went away (`| head`): not an error; silence the flush at exit
+        from wordshell.render import silence_stdout
+
+        silence_stdout()
         return 0
     except (OSError, MemoryError) as e:
         error_line(f"{type(e).__name__}: {e}", err)

@@ -117,21 +117,12 @@ def _write(text: str) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
         return 0
-    except BrokenPipeError:   # `| head`: click exits 1 and silences the streams; so does this
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError, AttributeError):
-            pass
-        return 1
-    except OSError as e:   # a full disk: cli.handle_errors' line
-        from wordshell.render import error_line
+    except OSError as e:
+        from wordshell.render import error_line, silence_stdout
 
-        error_line(f"{type(e).__name__}: {e}", sys.stderr)
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
-        except (OSError, ValueError, AttributeError):
-            pass
+        if not isinstance(e, BrokenPipeError):   # `| head`: click exits 1 and says nothing; so does this
+            error_line(f"{type(e).__name__}: {e}", sys.stderr)   # a full disk: cli.handle_errors' line
+        silence_stdout()
         return 1
 
 

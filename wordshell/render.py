@@ -247,6 +247,17 @@ class Renderer:
         stream.flush()
 
 
+def silence_stdout() -> None:
+    """Point stdout's file descriptor at /dev/null: its reader went away (`| head`) or it fails, and
+    the interpreter's last flush must not print a second error."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def error_line(message: str, out: IO[str], color: bool | None = None) -> None:
     """The one red line a user sees for a WordshellError."""
     use_color = color if color is not None else isatty(out)
