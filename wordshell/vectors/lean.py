@@ -99,11 +99,19 @@ class Mapped:
             code, itemsize = self.CODES[descr]
             if offset + itemsize * count != size:
                 raise Unsupported(f"{os.path.basename(path)} has the wrong size")
-            self.shape = shape
-            self.map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else None
-            self.view = memoryview(self.map)[offset:].cast(code) if self.map else memoryview(b"")
-            self.address = _address(f.fileno(), size) + offset if address and self.map else None
-            self._mapped = (self.address - offset, size) if self.address is not None else None
+            self.shape, self.map, self.address, self._mapped = shape, None, None, None
+            if not size:
+                self.view = memoryview(b"")
+            elif address:   # one libc mapping: its address for BLAS, a view over it for Python
+                import ctypes
+
+                base = _address(f.fileno(), size)
+                self._mapped = (base, size)
+                self.address = base + offset
+                self.view = memoryview((ctypes.c_char * size).from_address(base)).cast("B")[offset:].cast(code)
+            else:
+                self.map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                self.view = memoryview(self.map)[offset:].cast(code)
 
     def close(self) -> None:
         self.view.release()
