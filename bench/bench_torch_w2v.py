@@ -9,6 +9,7 @@ gensim using all the machine's CPU cores.
     python bench/bench_torch_w2v.py                              # quality + CPU speed, 2 workers each
     python bench/bench_torch_w2v.py --device cuda --gensim-workers 16 --speed-repeat 24   # the GPU run
     python bench/bench_torch_w2v.py --limit-words 200000 --epochs 1 --kinds sg   # a quick check of the script
+    python bench/bench_torch_w2v.py --kinds sg,fasttext --seeds 3 --one-by-one   # what batching changes
 
 Both sides train on the same whitespace-tokenised, cased text: gensim directly (LineSentence, training phase
 timed, like bench_train.py), ours through `wordshell train ... --engine torch` in a separate process as a
@@ -74,8 +75,10 @@ def gensim_run(home, path, kind, epochs, workers, evaluate: bool, seed: int = 1)
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def torch_run(home, path, kind, epochs, args, seed: int = 1) -> dict:
-    name = f"torch-{kind}"
+def torch_run(home, path, kind, epochs, args, seed: int = 1, one_by_one: bool = False) -> dict:
+    """`wordshell train ... --engine torch`; one_by_one: the same examples applied one at a time
+    (bench/one_by_one.py), which isolates what the batched updates change."""
+    name = f"torch{'-1by1' if one_by_one else ''}-{kind}"
     cmd = ["train", "fasttext" if kind == "fasttext" else "word2vec", name, "--corpus", str(path),
            "--split", "whitespace", "--cased", "--engine", "torch", "--device", args.device,
            "--cbow" if kind == "cbow" else "--sg", "--epochs", str(epochs), "--force", "-q",
@@ -84,7 +87,11 @@ def torch_run(home, path, kind, epochs, args, seed: int = 1) -> dict:
         cmd += ["--workers", str(args.workers)]
     if args.batch_words:
         cmd += ["--batch-words", str(args.batch_words)]
-    p = wordshell(home, *cmd, check=False)
+    if one_by_one:
+        p = subprocess.run([sys.executable, str(Path(__file__).with_name("one_by_one.py")), *cmd], env=env_for(home),
+                           capture_output=True, text=True)
+    else:
+        p = wordshell(home, *cmd, check=False)
     if p.returncode:
         sys.exit(f"wordshell failed: {p.stderr[-2000:]}")
     meta = json.loads((home / "checkpoints" / name / "model.json").read_text())
@@ -179,7 +186,8 @@ def seeds(home, path, kind, args, out) -> None:
     import statistics
 
     engines = ["gensim", "torch"] + (["word2vec.c"] if args.word2vec_c and kind != "fasttext" else []) + \
-        (["fastText"] if args.fasttext_ref and kind == "fasttext" else [])
+        (["fastText"] if args.fasttext_ref and kind == "fasttext" else []) + \
+        (["1-by-1"] if args.one_by_one and kind != "cbow" else [])
     runs = {e: [] for e in engines}
     for seed in range(1, args.seeds + 1):
         g = gensim_run(home, path, kind, args.epochs, args.gensim_workers, True, seed)
@@ -192,6 +200,10 @@ def seeds(home, path, kind, args, out) -> None:
             runs["word2vec.c"].append(c_run(path, kind, args, seed))
         if "fastText" in runs:
             runs["fastText"].append(ft_run(home, path, args, seed))
+        if "1-by-1" in runs:
+            r = torch_run(home, path, kind, args.epochs, args, seed, one_by_one=True)
+            r.update(evaluate(load_ours(r.pop("dir"))))
+            runs["1-by-1"].append(r)
         print(f"{kind:8s} seed {seed}: " + " | ".join(
             f"{e} analogy {runs[e][-1]['analogy']:6.2f} ws353 {runs[e][-1]['ws353']:6.2f} "
             f"{runs[e][-1]['words_per_sec']:>9,.0f} w/s" for e in engines), flush=True)
@@ -205,11 +217,13 @@ def seeds(home, path, kind, args, out) -> None:
         f"{summary[e]['analogy']['max']:.2f}) ws353 {summary[e]['ws353']['mean']:6.2f} "
         f"({summary[e]['ws353']['min']:.2f}-{summary[e]['ws353']['max']:.2f})" for e in engines), flush=True)
     for a, b in [("torch", "gensim"), ("torch", "word2vec.c"), ("word2vec.c", "gensim"), ("torch", "fastText"),
-                 ("fastText", "gensim")]:
+                 ("fastText", "gensim"), ("torch", "1-by-1"), ("1-by-1", "gensim"), ("1-by-1", "word2vec.c"),
+                 ("1-by-1", "fastText")]:
         if a in summary and b in summary:
             x, y = summary[a], summary[b]
             print(f"{kind:8s} {a} - {b}: analogy {x['analogy']['mean'] - y['analogy']['mean']:+.2f} ws353 "
-                  f"{x['ws353']['mean'] - y['ws353']['mean']:+.2f} (goal for torch - gensim: within 1.5) speed "
+                  f"{x['ws353']['mean'] - y['ws353']['mean']:+.2f}"
+                  f"{' (goal: within 1.5)' if (a, b) == ('torch', 'gensim') else ''} speed "
                   f"{x['words_per_sec']['mean'] / y['words_per_sec']['mean']:.3f}x", flush=True)
 
 
@@ -230,6 +244,8 @@ def main():
                     "compiled from the registry's `word2vec` sdist (bench/word2vec_c.py), one thread")
     ap.add_argument("--fasttext-ref", action="store_true", help="fastText's own trainer too (fasttext kind, "
                     "the fasttext-numpy2 wheel of the bench extra), one thread")
+    ap.add_argument("--one-by-one", action="store_true", help="the torch engine's own examples applied one at a "
+                    "time too (sg, fasttext; bench/one_by_one.py): what batching the updates changes")
     ap.add_argument("--seeds", type=int, default=1, help="seeds 1..N for both engines: means, and each "
                     "engine's own seed-to-seed spread (how much of a difference is noise)")
     args = ap.parse_args()
@@ -241,7 +257,7 @@ def main():
     print(f"data: {path}  machine: {machine()}  device: {args.device}", flush=True)
     out = {"machine": machine(), "device": args.device, "quality": {}, "speed": None}
     for kind in [k for k in args.kinds.split(",") if k]:
-        if args.seeds > 1:
+        if args.seeds > 1 or args.one_by_one:
             seeds(home, path, kind, args, out)
             continue
         g = gensim_run(home, path, kind, args.epochs, args.gensim_workers, True)
