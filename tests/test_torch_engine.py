@@ -208,6 +208,26 @@ def test_windows_equal_a_brute_force_walk():
     assert got == want
 
 
+def test_skipgram_pairs_come_in_rounds_of_one_offset():
+    # round r holds the pairs at offset r (-5..-1, 1..5) only, so no center and no neighbour position
+    # occurs twice in one round's batched update
+    rng = np.random.default_rng(2)
+    sent = np.sort(rng.integers(0, 8, 120)).astype(np.int32)
+    ids = rng.integers(0, 30, 120).astype(np.int32)
+    ep = TB.Epoch(torch.from_numpy(ids), torch.from_numpy(sent), torch.ones(30), 1, TB.generator("cpu", 0))
+    centers, others, rounds = ep.sg_pairs(0, 5, TB.generator("cpu", 5))
+    _, _, real = ep.grid(0, 5, TB.generator("cpu", 5))        # the same draws: which pairs are real
+    real = real.numpy()
+    offsets = [*range(-5, 0), *range(1, 6)]
+    assert rounds == real.sum(0).tolist() and sum(rounds) == len(centers) == int(real.sum())
+    a = 0
+    for r, off in enumerate(offsets):
+        pos = np.flatnonzero(real[:, r])                       # center positions of this round, each once
+        assert centers[a:a + rounds[r]].tolist() == ids[pos].tolist()
+        assert others[a:a + rounds[r]].tolist() == ids[pos + off].tolist()
+        a += rounds[r]
+
+
 def test_subsampling_and_noise_follow_their_distributions():
     counts = np.array([5000, 1000, 200, 50, 10, 5])
     keep = keep_probability(counts, 1e-2)

@@ -12,7 +12,8 @@ One epoch of one rank (its shard of the corpus, token ids already on the device)
     center i  [ i-W ... i-1 , i+1 ... i+W ]         real if |offset| <= b_i, inside the kept
                                                     tokens and in the same sentence
 
-    skip-gram: every real (center, neighbour) becomes one pair (compacted: no work on holes)
+    skip-gram: every real (center, neighbour) becomes one pair (compacted: no work on holes), in
+               rounds by offset (column by column of the grid): a round holds each center once
     CBOW:      the grid itself, with its mask (one example per center that has a neighbour)
     noise:     K words per example from the unigram^0.75 CDF (searchsorted of uniforms)
 
@@ -82,9 +83,14 @@ class Epoch:
         return self.ids[pos], self.ids[nbc], real
 
     def sg_pairs(self, c: int, window: int, gen):
-        """(centers, neighbours) of every real pair of chunk c, each (P,)."""
+        """(centers, neighbours) of every real pair of chunk c, each (P,), in rounds: first every pair at
+        offset -W, then -W+1, ..., +W; and the number of pairs of each round (2W ints).
+
+        Within a round every center and every neighbour position occurs once, so a batched update of one
+        round never sums several stale updates of one center's pairs (docs/ARCHITECTURE.md, "rounds")."""
         centers, nb, real = self.grid(c, window, gen)
-        return centers[:, None].expand_as(nb)[real], nb[real]
+        real_t = real.T
+        return centers[None, :].expand_as(real_t)[real_t], nb.T[real_t], real_t.sum(1).tolist()
 
 
 def noise(cdf, shape, gen):

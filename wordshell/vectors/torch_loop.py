@@ -181,13 +181,21 @@ class Loop:
 
         cfg = self.cfg
         if cfg["sg"]:
-            centers, others = ep.sg_pairs(c, cfg["window"], gen)
+            centers, others, rounds = ep.sg_pairs(c, cfg["window"], gen)
             n = len(centers)
             if not n:
                 return None, 0
             # word2vec.c: the context word's vector predicts the center; fastText: the center's subwords
             inputs, targets = (centers, others) if self.subword else (others, centers)
-            return self.update("sg", (inputs, targets, noise(self.cdf, (n, cfg["negative"]), gen)), alpha), n
+            noise_words = noise(self.cdf, (n, cfg["negative"]), gen)
+            loss, a = None, 0
+            for size in rounds:   # one offset at a time: see torch_batches.Epoch.sg_pairs
+                if size:
+                    part = self.update("sg", (inputs[a:a + size], targets[a:a + size], noise_words[a:a + size]),
+                                       alpha)
+                    loss = part if loss is None else loss + part
+                a += size
+            return loss, n
         centers, ctx, real = ep.grid(c, cfg["window"], gen)
         some = real.any(1)                       # a center without neighbours trains nothing (word2vec.c)
         centers, ctx, real = centers[some], ctx[some], real[some]
