@@ -52,12 +52,15 @@ def patch() -> None:
     c = library()
     ptr = ctypes.c_void_p
 
-    def update(self, mode: str, examples: tuple, alpha: float):
+    def update(self, mode: str, examples: tuple, alpha: float, rows=None, level=None):
         if mode != "sg":
             sys.exit("one_by_one: skip-gram only (CBOW would silently stay batched)")
         t = self.t
         if t.w_in.device.type != "cpu":
             sys.exit("one_by_one: CPU tables only (--device cpu)")
+        if rows is not None:   # fastText: the inputs are positions in the step's CenterRows; the C loop
+            examples = (rows.words[rows.inv[examples[0]]], *examples[1:])   # writes the tables itself,
+            rows.write_back = lambda: None                                    # so nothing is written back
         inputs, targets, noise = (x.contiguous().long() for x in examples)
         (p, k), d = noise.shape, t.w_in.shape[1]
         common = [ctypes.c_int(d), ctypes.c_long(p), ptr(inputs.data_ptr()), ptr(targets.data_ptr()),

@@ -135,6 +135,45 @@ def test_fasttext_skipgram_input_is_the_mean_of_word_and_ngram_rows():
     assert float(t.ngrams[-1].abs().sum()) == 0.0     # the padding row stays zero
 
 
+def test_fasttext_rounds_on_center_rows_match_numpy_round_by_round():
+    """CenterRows (a step's input rows in a local table, written back once) gives the tables of a numpy
+    walk that applies each round to the tables before the next: a round sees the rounds before it."""
+    from wordshell.vectors.ngrams import ngram_buckets
+
+    sub = {"min_n": 2, "max_n": 4, "bucket": 50}      # shared buckets between the words of a step
+    t = tables(v=len(WORDS), subword=sub, words=WORDS)
+    w_in, w_out, ng = as64(t.w_in), as64(t.w_out), as64(t.ngrams)
+    rng = np.random.default_rng(7)
+    centers = rng.integers(0, len(WORDS), 40)                        # the step's center positions' words
+    rows = E.CenterRows(t, torch.from_numpy(centers))
+    total = 0.0
+    for _ in range(4):                                               # rounds: each position at most once
+        pos = np.sort(rng.choice(40, 25, replace=False))
+        targets = rng.integers(0, len(WORDS), 25)
+        noise = rng.integers(0, len(WORDS), (25, 3))
+        total += float(E.sg_step(t, torch.from_numpy(pos), torch.from_numpy(targets), torch.from_numpy(noise), 0.05,
+                                 rows=rows))
+        d_in, d_out, d_ng = np.zeros_like(w_in), np.zeros_like(w_out), np.zeros_like(ng)
+        for p, tg, ns in zip(pos, targets, noise):                   # batched within the round
+            i = int(centers[p])
+            grams = ngram_buckets(WORDS[i], 2, 4, 50)
+            h = (w_in[i] + ng[grams].sum(0)) / (1 + len(grams))
+            neu1e, delta, loss = reference_output(w_out, h, int(tg), ns.tolist(), 0.05)
+            total -= loss
+            d_in[i] += neu1e
+            for r in grams:
+                d_ng[r] += neu1e
+            for row, dv in delta.items():
+                d_out[row] += dv
+        w_in, w_out, ng = w_in + d_in, w_out + d_out, ng + d_ng
+    assert total == pytest.approx(0.0, abs=1e-4)
+    np.testing.assert_allclose(as64(t.w_out), w_out, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(as64(t.w_in), w_in, rtol=1e-5, atol=1e-6)    # nothing written back yet
+    rows.write_back()
+    np.testing.assert_allclose(as64(t.w_in), w_in, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(as64(t.ngrams), ng, rtol=1e-5, atol=1e-6)
+
+
 def test_fasttext_cbow_and_stored_vectors():
     from wordshell.vectors.ngrams import ngram_buckets
 
@@ -215,15 +254,16 @@ def test_skipgram_pairs_come_in_rounds_of_one_offset():
     sent = np.sort(rng.integers(0, 8, 120)).astype(np.int32)
     ids = rng.integers(0, 30, 120).astype(np.int32)
     ep = TB.Epoch(torch.from_numpy(ids), torch.from_numpy(sent), torch.ones(30), 1, TB.generator("cpu", 0))
-    centers, others, rounds = ep.sg_pairs(0, 5, TB.generator("cpu", 5))
+    centers, at, others, rounds = ep.sg_pairs(0, 5, TB.generator("cpu", 5))
     _, _, real = ep.grid(0, 5, TB.generator("cpu", 5))        # the same draws: which pairs are real
     real = real.numpy()
     offsets = [*range(-5, 0), *range(1, 6)]
-    assert rounds == real.sum(0).tolist() and sum(rounds) == len(centers) == int(real.sum())
+    assert centers.tolist() == ids.tolist()                   # one chunk: every position is a center
+    assert rounds == real.sum(0).tolist() and sum(rounds) == len(at) == len(others) == int(real.sum())
     a = 0
     for r, off in enumerate(offsets):
         pos = np.flatnonzero(real[:, r])                       # center positions of this round, each once
-        assert centers[a:a + rounds[r]].tolist() == ids[pos].tolist()
+        assert at[a:a + rounds[r]].tolist() == pos.tolist()
         assert others[a:a + rounds[r]].tolist() == ids[pos + off].tolist()
         a += rounds[r]
 

@@ -83,14 +83,18 @@ class Epoch:
         return self.ids[pos], self.ids[nbc], real
 
     def sg_pairs(self, c: int, window: int, gen):
-        """(centers, neighbours) of every real pair of chunk c, each (P,), in rounds: first every pair at
-        offset -W, then -W+1, ..., +W; and the number of pairs of each round (2W ints).
+        """The skip-gram pairs of chunk c: (centers (B,), pos (P,), neighbours (P,), rounds). Pair p is
+        (centers[pos[p]], neighbours[p]); pairs come in rounds: first every pair at offset -W, then
+        -W+1, ..., +W; `rounds` is the number of pairs of each round (2W ints).
 
         Within a round every center and every neighbour position occurs once, so a batched update of one
         round never sums several stale updates of one center's pairs (docs/ARCHITECTURE.md, "rounds")."""
+        import torch
+
         centers, nb, real = self.grid(c, window, gen)
         real_t = real.T
-        return centers[None, :].expand_as(real_t)[real_t], nb.T[real_t], real_t.sum(1).tolist()
+        pos = torch.arange(len(centers), device=centers.device)
+        return centers, pos[None, :].expand_as(real_t)[real_t], nb.T[real_t], real_t.sum(1).tolist()
 
 
 def noise(cdf, shape, gen):

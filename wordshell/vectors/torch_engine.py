@@ -138,24 +138,100 @@ def _subword_backward(t: Tables, words, grad, seg_rows) -> None:
 
 
 def sg_hidden(t: Tables, inputs):
-    """h (P, D) of skip-gram inputs (P,), and the function that applies the error neu1e (P, D)."""
-    import torch
+    """h (P, D) of word2vec skip-gram inputs (P,), and the function that applies the error neu1e (P, D).
+    (fastText's inputs go through CenterRows.)"""
+    def backward_words(neu1e):
+        t.w_in.index_add_(0, inputs, neu1e)
+        t.touch("w_in", inputs)
 
-    if not t.subword:
-        def backward_words(neu1e):
-            t.w_in.index_add_(0, inputs, neu1e)
-            t.touch("w_in", inputs)
+    return t.w_in.index_select(0, inputs), backward_words
 
-        return t.w_in.index_select(0, inputs), backward_words
-    words, inv = torch.unique(inputs, return_inverse=True)
-    s, n, seg_rows = _subword_sums(t, words)
-    h = (s / n[:, None])[inv]
 
-    def backward(neu1e):
-        grad = torch.zeros_like(s).index_add_(0, inv, neu1e)
-        _subword_backward(t, words, grad, seg_rows)
+class CenterRows:
+    """fastText skip-gram, one step: every input row of the step's center words (their own rows and
+    their n-gram buckets) copied once into a small local table, updated there round after round, and
+    written back at the end of the step.
 
-    return h, backward
+    Exact: in fastText's skip-gram only the input side touches w_in and ngrams, and the step's inputs
+    are these words. Why: a round re-reads the rows the previous round changed; gathering ~17 n-gram
+    rows per center from the (bucket, D) table and `index_add_`-ing them back costs ~5x more per row
+    than the same on a table of a few thousand rows (random rows of a 2M-row table, and index_add_'s
+    per-row path on the CPU). One gather and one write per step instead of one per round.
+
+        words (U,)     the step's distinct center words; inv (B,) maps a center position to its word
+        own (U, D)     their w_in rows; local (L, D) their distinct n-gram rows (urows in ngrams)
+        seg, lidx      CSR of (word, local n-gram row) pairs, an n-gram listed once per occurrence
+
+    Levels (optional, one int per center position): a round at level k touches only positions of
+    level >= k. Words are kept in order of their highest level, so such a round computes the sums of
+    a prefix of the words and their n-grams only (skip-gram: a position's level is its reduced window,
+    and the outer offsets' rounds hold few centers).
+    """
+
+    def __init__(self, t: Tables, centers, levels=None):
+        import torch
+
+        self.t = t
+        words, inv = torch.unique(centers, return_inverse=True)
+        if levels is None:
+            levels = torch.zeros_like(centers)
+        top = torch.zeros(len(words), dtype=levels.dtype, device=words.device).scatter_reduce_(
+            0, inv, levels, "amax", include_self=False)
+        order = torch.argsort(top, descending=True, stable=True)    # highest level first
+        rank = torch.empty_like(order)
+        rank[order] = torch.arange(len(order), device=order.device)
+        self.words, self.inv = words[order], rank[inv]
+        self.neg_top = (-top[order]).tolist()                       # ascending: bisect finds a prefix
+        self.seg, rows, n = _subword_rows(t, self.words)
+        self.ends = torch.cumsum(n, 0).tolist()                     # the n-gram list of the first u words ends
+        self.urows, self.lidx = torch.unique(rows, return_inverse=True)
+        self.own = t.w_in.index_select(0, self.words)
+        self.local = t.ngrams.index_select(0, self.urows)
+        self.n = (n + 1).to(self.own.dtype)[:, None]
+
+    @classmethod
+    def of_rounds(cls, t: Tables, centers, pos, sizes: list[int], levels: list[int]) -> "CenterRows":
+        """For rounds of pairs at positions pos (P,), `sizes[i]` pairs in round i of level `levels[i]`:
+        a position's level is the highest level of the rounds it takes part in."""
+        import torch
+
+        per_pair = torch.repeat_interleave(torch.tensor(levels, device=pos.device),
+                                           torch.tensor(sizes, device=pos.device))
+        at = torch.zeros_like(centers).scatter_reduce_(0, pos, per_pair.to(centers.dtype), "amax")
+        return cls(t, centers, at)
+
+    def prefix(self, level) -> tuple[int, int]:
+        """(words, n-gram list entries) that a round at `level` may touch."""
+        import bisect
+
+        u = len(self.neg_top) if level is None else bisect.bisect_right(self.neg_top, -level)
+        return u, (self.ends[u - 1] if u else 0)
+
+    def hidden(self, pos, level=None):
+        """h (P, D) of the centers at positions pos (P,) (all of level >= `level`, when given), and the
+        function that applies neu1e (P, D)."""
+        import torch
+
+        u, r = self.prefix(level)
+        seg, lidx = self.seg[:r], self.lidx[:r]
+        s = self.own[:u].clone().index_add_(0, seg, self.local.index_select(0, lidx))
+        which = self.inv[pos]
+        h = (s / self.n[:u]).index_select(0, which)
+
+        def backward(neu1e):
+            grad = torch.zeros_like(s).index_add_(0, which, neu1e)
+            self.own[:u] += grad
+            self.local.index_add_(0, lidx, grad.index_select(0, seg))
+
+        return h, backward
+
+    def write_back(self) -> None:
+        t = self.t
+        t.w_in.index_copy_(0, self.words, self.own)
+        t.ngrams.index_copy_(0, self.urows, self.local)
+        t.touch("w_in", self.words)
+        t.touch("ngrams", self.urows)
+        t.ngrams[-1] = 0.0  # the padding row never moves (no word lists it; kept exact anyway)
 
 
 def cbow_hidden(t: Tables, ctx, mask):
@@ -210,9 +286,23 @@ def output_step(t: Tables, h, targets, noise, alpha: float):
     return neu1e, loss
 
 
-def sg_step(t: Tables, inputs, targets, noise, alpha: float):
-    """One batch of skip-gram pairs (inputs (P,), targets (P,), noise (P, K)); returns the loss (0-d)."""
-    h, backward = sg_hidden(t, inputs)
+def sg_step(t: Tables, inputs, targets, noise, alpha: float, rows: CenterRows | None = None, level=None):
+    """One batch of skip-gram pairs (inputs (P,), targets (P,), noise (P, K)); returns the loss (0-d).
+
+    fastText: `rows` is the step's CenterRows and `inputs` are center positions in it, all of `level`
+    or above (the tables change at rows.write_back()); without it the inputs are words and the tables
+    change at once."""
+    if t.subword:
+        if rows is None:
+            import torch
+
+            own = CenterRows(t, inputs)
+            loss = sg_step(t, torch.arange(len(inputs), device=inputs.device), targets, noise, alpha, own)
+            own.write_back()
+            return loss
+        h, backward = rows.hidden(inputs, level)
+    else:
+        h, backward = sg_hidden(t, inputs)
     neu1e, loss = output_step(t, h, targets, noise, alpha)
     backward(neu1e)
     return loss

@@ -181,20 +181,32 @@ class Loop:
 
         cfg = self.cfg
         if cfg["sg"]:
-            centers, others, rounds = ep.sg_pairs(c, cfg["window"], gen)
-            n = len(centers)
+            centers, pos, others, rounds = ep.sg_pairs(c, cfg["window"], gen)
+            n = len(pos)
             if not n:
                 return None, 0
-            # word2vec.c: the context word's vector predicts the center; fastText: the center's subwords
-            inputs, targets = (centers, others) if self.subword else (others, centers)
             noise_words = noise(self.cdf, (n, cfg["negative"]), gen)
+            # word2vec.c: the context word's vector predicts the center; fastText: the center's subwords
+            # (their rows copied once per step into CenterRows: see torch_engine)
+            rows, w = None, cfg["window"]
+            levels = [w - r if r < w else r - w + 1 for r in range(2 * w)]   # |offset| of each round
+            if not self.subword:
+                inputs, targets = others, centers[pos]
+            elif self.fused:
+                inputs, targets = centers[pos], others
+            else:
+                from wordshell.vectors.torch_engine import CenterRows
+
+                inputs, targets, rows = pos, others, CenterRows.of_rounds(self.t, centers, pos, rounds, levels)
             loss, a = None, 0
-            for size in rounds:   # one offset at a time: see torch_batches.Epoch.sg_pairs
+            for size, level in zip(rounds, levels):   # one offset at a time: see torch_batches.Epoch.sg_pairs
                 if size:
                     part = self.update("sg", (inputs[a:a + size], targets[a:a + size], noise_words[a:a + size]),
-                                       alpha)
+                                       alpha, rows, level)
                     loss = part if loss is None else loss + part
                 a += size
+            if rows is not None:
+                rows.write_back()
             return loss, n
         centers, ctx, real = ep.grid(c, cfg["window"], gen)
         some = real.any(1)                       # a center without neighbours trains nothing (word2vec.c)
@@ -204,9 +216,11 @@ class Loop:
             return None, 0
         return self.update("cbow", (ctx, real, centers, noise(self.cdf, (n, cfg["negative"]), gen)), alpha), n
 
-    def update(self, mode: str, examples: tuple, alpha: float):
+    def update(self, mode: str, examples: tuple, alpha: float, rows=None, level=None):
         """The examples' updates: one Triton launch (CUDA), else batched torch ops on slices of at most
-        MAX_BATCHED examples (a larger batch reads staler rows: see DEFAULT_BATCH)."""
+        MAX_BATCHED examples (a larger batch reads staler rows: see DEFAULT_BATCH). fastText skip-gram
+        on the batched ops: `rows` is the step's CenterRows, the inputs are positions in it, all of
+        `level` or above."""
         from wordshell.vectors import torch_engine
 
         if self.fused:
@@ -219,10 +233,11 @@ class Loop:
                 self.p.log(f"note: fused kernels unavailable ({type(e).__name__}: {str(e).splitlines()[0][:120]}); "
                            "using batched torch ops")
         fn = torch_engine.sg_step if mode == "sg" else torch_engine.cbow_step
+        extra = {"rows": rows, "level": level} if rows is not None else {}
         n, most = len(examples[-1]), self.run.max_batched or MAX_BATCHED
         loss = None
         for a in range(0, n, most):
-            part = fn(self.t, *(x[a:a + most] for x in examples), alpha)
+            part = fn(self.t, *(x[a:a + most] for x in examples), alpha, **extra)
             loss = part if loss is None else loss + part
         return loss
 
