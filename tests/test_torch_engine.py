@@ -145,14 +145,16 @@ def test_fasttext_rounds_on_center_rows_match_numpy_round_by_round():
     w_in, w_out, ng = as64(t.w_in), as64(t.w_out), as64(t.ngrams)
     rng = np.random.default_rng(7)
     centers = rng.integers(0, len(WORDS), 40)                        # the step's center positions' words
-    rows = E.CenterRows(t, torch.from_numpy(centers))
+    levels = rng.integers(1, 4, 40)                                  # a round at level k: positions >= k
+    rows = E.CenterRows(t, torch.from_numpy(centers), torch.from_numpy(levels))
     total = 0.0
-    for _ in range(4):                                               # rounds: each position at most once
-        pos = np.sort(rng.choice(40, 25, replace=False))
-        targets = rng.integers(0, len(WORDS), 25)
-        noise = rng.integers(0, len(WORDS), (25, 3))
+    for level in (3, 1, 2, 1, None):                                 # rounds: each position at most once
+        able = np.flatnonzero(levels >= (level or 0))
+        pos = np.sort(rng.choice(able, min(len(able), 12), replace=False))
+        targets = rng.integers(0, len(WORDS), len(pos))
+        noise = rng.integers(0, len(WORDS), (len(pos), 3))
         total += float(E.sg_step(t, torch.from_numpy(pos), torch.from_numpy(targets), torch.from_numpy(noise), 0.05,
-                                 rows=rows))
+                                 rows=rows, level=level))
         d_in, d_out, d_ng = np.zeros_like(w_in), np.zeros_like(w_out), np.zeros_like(ng)
         for p, tg, ns in zip(pos, targets, noise):                   # batched within the round
             i = int(centers[p])
