@@ -22,9 +22,9 @@ ARGS = ["--engine", "torch", "--epochs", "8", "--batch-words", "512", "--min-cou
         "--workers", "1", "--seed", "4"]
 
 
-def start(home, name, corpus, *extra):
+def start(home, name, corpus, *extra, kind="word2vec"):
     env = {**os.environ, "WORDSHELL_HOME": str(home)}
-    return subprocess.Popen([sys.executable, "-m", "wordshell", "train", "word2vec", name, "--corpus", str(corpus),
+    return subprocess.Popen([sys.executable, "-m", "wordshell", "train", kind, name, "--corpus", str(corpus),
                              *ARGS, *extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -108,3 +108,23 @@ def test_resume_of_a_finished_model_says_there_is_nothing_to_resume(ws, tmp_path
               "-q").code == 0
     r = ws("train", "word2vec", "f", "--corpus", str(corpus), *ARGS[:2], "--resume")
     assert r.code == 2 and "no checkpoint to resume" in r.err
+
+
+def test_fasttext_resumes_to_the_uninterrupted_tables(ws, tmp_path):
+    # fastText's rounds work on a copy of the step's rows (torch_engine.CenterRows), written back at the
+    # end of the step: a checkpoint between steps must hold every update, n-gram rows included
+    corpus = topic_corpus(tmp_path / "t.txt", sentences=1500)
+    ft = ["--bucket", "3000", "--epochs", "4"]
+    straight = ws("train", "fasttext", "whole", "--corpus", str(corpus), *ARGS, *ft, "-q")
+    assert straight.code == 0, straight
+    proc = start(ws.home, "cut", corpus, *ft, kind="fasttext")
+    wait_for_epoch(ws.home, "cut", 2, proc)
+    time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=120)
+    assert proc.returncode == 130 and not (ws.home / "checkpoints" / "cut" / "model.json").exists()
+    resumed = ws("train", "fasttext", "cut", "--corpus", str(corpus), *ARGS, *ft, "--resume")
+    assert resumed.code == 0 and "resumed at epoch" in resumed.err, resumed
+    for f in ("vectors.npy", "ngrams.npy", "context.npy"):
+        a, b = np.load(ws.home / "checkpoints" / "whole" / f), np.load(ws.home / "checkpoints" / "cut" / f)
+        assert np.array_equal(a, b), f
